@@ -1,0 +1,37 @@
+#!/bin/sh
+# install-deps.sh - installs (apt, as root) exactly what building and testing the gateway need
+# on Debian 12. Idempotent: packages already present are left alone.
+#   packaging/install-deps.sh          build + run dependencies
+#   packaging/install-deps.sh --test   also what the test suite needs
+set -eu
+
+build_pkgs="build-essential cmake pkg-config
+  libcoap3-dev libpaho-mqtt-dev libssl-dev libmbedtls-dev libcbor-dev libconfig-dev
+  libexpat1-dev libsqlite3-dev libjson-c-dev libsystemd-dev
+  mosquitto mosquitto-clients"
+test_pkgs="clang libclang-rt-14-dev clang-format libcmocka-dev libcoap3-bin
+  python3 python3-paho-mqtt python3-cbor2 python3-pytest"
+
+pkgs=$build_pkgs
+if [ "${1:-}" = "--test" ]; then
+    pkgs="$pkgs $test_pkgs"
+    command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
+fi
+
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "install-deps: run as root to install:$missing" >&2
+        exit 1
+    fi
+    echo "install-deps: installing$missing"
+    apt-get update -qq
+    # shellcheck disable=SC2086 # word splitting of the package list is intended
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+else
+    echo "install-deps: all packages present"
+fi
