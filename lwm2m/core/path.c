@@ -57,7 +57,6 @@ int lwm2m_path_parse(const char *text, size_t len, unsigned flags, lwm2m_path_t 
         while (p < end && *p != '/')
             p++;
         const char *seg_end = p;
-        bool last = p == end;
         if (p < end)
             p++; /* skip '/' */
         if (seg == seg_end) {
@@ -65,8 +64,6 @@ int lwm2m_path_parse(const char *text, size_t len, unsigned flags, lwm2m_path_t 
                 continue;
             return LWM2M_ERR_BAD_REQUEST; /* empty segment: "//" */
         }
-        if (!last && !lenient && p == end && path.depth >= 3)
-            return LWM2M_ERR_BAD_REQUEST; /* trailing '/' after a resource */
         if (first && flags & LWM2M_PATH_ALLOW_PREFIX && !is_digit(*seg)) {
             size_t n = (size_t)(seg_end - seg);
             if (n >= LWM2M_PREFIX_MAX)
@@ -90,6 +87,9 @@ int lwm2m_path_parse(const char *text, size_t len, unsigned flags, lwm2m_path_t 
             return LWM2M_ERR_BAD_REQUEST;
         path.id[path.depth++] = id;
     }
+    /* "</0/1/>" appears in link-format; a trailing '/' after a resource does not. */
+    if (!lenient && len > 1 && text[len - 1] == '/' && path.depth >= 3)
+        return LWM2M_ERR_BAD_REQUEST;
     *ret_path = path;
     return 0;
 }
