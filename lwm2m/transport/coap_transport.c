@@ -1,0 +1,654 @@
+/* coap_transport.c - LwM2M over CoAP/UDP with libcoap 4.3.1. Incoming /rd and /dp requests
+ * become uplinks for the server core; the core's downlinks become CoAP requests on the
+ * device's session (or on a fresh session from the server's own port when the old one was
+ * released); responses, notifications and NACKs are matched back by token.
+ *
+ * Sessions are carriers, not state: registrations, tokens and observations live in the server
+ * core, keyed by address. We hold a reference to at most max_sessions sessions and release the
+ * ones idle longer than session_idle_ms, because libcoap's per-packet work grows with the
+ * number of live sessions. */
+#include "lwm2m/coap_transport.h"
+
+#include <arpa/inet.h>
+#include <coap3/coap.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../server/hash.h"
+
+typedef struct held_session {
+    coap_session_t *session;
+    char address[LWM2M_ADDRESS_MAX];
+    int64_t last_used_ms;
+} held_session_t;
+
+struct coap_transport {
+    lwm2m_transport_t iface;
+    lwm2m_server_t *server;
+    coap_context_t *ctx;
+    coap_transport_config_t cfg;
+    coap_address_t local[8]; /* listen addresses, for sessions we open ourselves */
+    size_t local_count;
+    hash_table_t sessions; /* address -> held_session_t */
+    int64_t now_ms;
+    int64_t next_sweep_ms;
+    coap_transport_stats_t stats;
+};
+
+static coap_transport_log_fn log_fn;
+
+/* libcoap 4.3.1 has no context app-data: a small table maps contexts to transports. */
+static struct {
+    coap_context_t *ctx;
+    coap_transport_t *t;
+} registry[4];
+
+static void libcoap_log(coap_log_t level, const char *message)
+{
+    if (log_fn)
+        log_fn((int)level, message);
+}
+
+void coap_transport_set_log(coap_transport_log_fn fn, int level)
+{
+    log_fn = fn;
+    coap_set_log_handler(libcoap_log);
+    coap_set_log_level((coap_log_t)level);
+}
+
+static void format_address(const coap_address_t *a, char *buf, size_t size)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    if (a->addr.sa.sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &a->addr.sin6.sin6_addr, ip, sizeof(ip));
+        snprintf(buf, size, "[%s]:%u", ip, ntohs(a->addr.sin6.sin6_port));
+    } else {
+        inet_ntop(AF_INET, &a->addr.sin.sin_addr, ip, sizeof(ip));
+        snprintf(buf, size, "%s:%u", ip, ntohs(a->addr.sin.sin_port));
+    }
+}
+
+/* "127.0.0.1:5683" or "[::1]:5683" into a coap_address_t. */
+static int parse_address(const char *text, coap_address_t *ret)
+{
+    char host[INET6_ADDRSTRLEN + 2];
+    const char *colon = strrchr(text, ':');
+    if (!colon || (size_t)(colon - text) >= sizeof(host))
+        return -EINVAL;
+    memcpy(host, text, (size_t)(colon - text));
+    host[colon - text] = 0;
+    char *end;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (*end || port > 65535)
+        return -EINVAL;
+    coap_address_init(ret);
+    if (host[0] == '[') {
+        size_t n = strlen(host);
+        if (n < 2 || host[n - 1] != ']')
+            return -EINVAL;
+        host[n - 1] = 0;
+        ret->addr.sin6.sin6_family = AF_INET6;
+        ret->addr.sin6.sin6_port = htons((uint16_t)port);
+        ret->size = sizeof(ret->addr.sin6);
+        return inet_pton(AF_INET6, host + 1, &ret->addr.sin6.sin6_addr) == 1 ? 0 : -EINVAL;
+    }
+    ret->addr.sin.sin_family = AF_INET;
+    ret->addr.sin.sin_port = htons((uint16_t)port);
+    ret->size = sizeof(ret->addr.sin);
+    return inet_pton(AF_INET, host, &ret->addr.sin.sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+static coap_transport_t *transport_of(coap_session_t *session)
+{
+    coap_context_t *ctx = coap_session_get_context(session);
+    for (size_t i = 0; i < sizeof(registry) / sizeof(registry[0]); i++)
+        if (registry[i].ctx == ctx)
+            return registry[i].t;
+    return NULL;
+}
+
+static int registry_set(coap_context_t *ctx, coap_transport_t *t)
+{
+    for (size_t i = 0; i < sizeof(registry) / sizeof(registry[0]); i++) {
+        if (registry[i].ctx == (t ? NULL : ctx)) {
+            registry[i].ctx = t ? ctx : NULL;
+            registry[i].t = t;
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
+
+static void peer_of(coap_transport_t *t, coap_session_t *session, lwm2m_peer_t *peer)
+{
+    memset(peer, 0, sizeof(*peer));
+    peer->transport = &t->iface;
+    format_address(coap_session_get_addr_remote(session), peer->address, sizeof(peer->address));
+}
+
+/* Keeps a reference to the session the device last used, so requests go out on it. */
+static void hold_session(coap_transport_t *t, coap_session_t *session, const char *address)
+{
+    held_session_t *h = hash_get_str(&t->sessions, address);
+    if (h && h->session == session) {
+        h->last_used_ms = t->now_ms;
+        return;
+    }
+    if (!h) {
+        if (t->sessions.count >= t->cfg.max_sessions)
+            return; /* over the bound: requests will open a session when needed */
+        h = calloc(1, sizeof(*h));
+        if (!h)
+            return;
+        snprintf(h->address, sizeof(h->address), "%s", address);
+        hash_put_str(&t->sessions, h->address, h);
+    } else {
+        coap_session_release(h->session);
+    }
+    h->session = coap_session_reference(session);
+    h->last_used_ms = t->now_ms;
+}
+
+static void drop_session(coap_transport_t *t, held_session_t *h)
+{
+    hash_del_str(&t->sessions, h->address);
+    coap_session_release(h->session);
+    free(h);
+}
+
+/* Uri-Query options back into "k=v&k2" text, percent-encoding what the core's parser would
+ * otherwise split on. */
+static void collect_query(const coap_pdu_t *pdu, char *buf, size_t size)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    coap_opt_iterator_t it;
+    coap_opt_t *opt;
+    size_t off = 0;
+    buf[0] = 0;
+    coap_option_iterator_init(pdu, &it, COAP_OPT_ALL);
+    while ((opt = coap_option_next(&it))) {
+        if (it.number != COAP_OPTION_URI_QUERY)
+            continue;
+        const uint8_t *v = coap_opt_value(opt);
+        size_t len = coap_opt_length(opt);
+        if (off && off + 1 < size)
+            buf[off++] = '&';
+        bool seen_eq = false;
+        for (size_t i = 0; i < len && off + 4 < size; i++) {
+            uint8_t c = v[i];
+            bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || strchr("-._~:/+", c);
+            if (c == '=' && !seen_eq) {
+                seen_eq = true;
+                plain = true;
+            }
+            if (plain) {
+                buf[off++] = (char)c;
+            } else {
+                buf[off++] = '%';
+                buf[off++] = hex[c >> 4];
+                buf[off++] = hex[c & 15];
+            }
+        }
+    }
+    buf[off] = 0;
+}
+
+static int content_format_of(const coap_pdu_t *pdu)
+{
+    coap_opt_iterator_t it;
+    coap_opt_t *opt = coap_check_option(pdu, COAP_OPTION_CONTENT_FORMAT, &it);
+    if (!opt)
+        return -1;
+    return (int)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+}
+
+static void set_code(coap_pdu_t *response, int code)
+{
+    coap_pdu_set_code(response, (coap_pdu_code_t)COAP_RESPONSE_CODE(code));
+}
+
+static void handle_uplink(coap_session_t *session, const coap_pdu_t *request, coap_pdu_t *response,
+                          lwm2m_uplink_type_t type, const char *location)
+{
+    coap_transport_t *t = transport_of(session);
+    char query[1024];
+    lwm2m_peer_t peer;
+    lwm2m_uplink_reply_t reply;
+    size_t len = 0, offset = 0, total = 0;
+    const uint8_t *data = NULL;
+    coap_get_data_large(request, &len, &data, &offset, &total);
+    collect_query(request, query, sizeof(query));
+    peer_of(t, session, &peer);
+    int cf = content_format_of(request);
+    lwm2m_uplink_t up = {.type = type,
+                         .location = location,
+                         .query = query,
+                         .content_format = (uint16_t)(cf < 0 ? 0 : cf),
+                         .has_content_format = cf >= 0,
+                         .payload = data,
+                         .payload_len = data ? len : 0};
+    t->stats.uplinks++;
+    lwm2m_server_uplink(t->server, &peer, &up, t->now_ms, &reply);
+    set_code(response, reply.code);
+    if (reply.code / 100 == 2)
+        hold_session(t, session, peer.address);
+    if (reply.code == 201) {
+        char loc[LWM2M_LOCATION_MAX];
+        snprintf(loc, sizeof(loc), "%s", reply.location);
+        char *slash = strchr(loc, '/');
+        if (slash)
+            *slash = 0;
+        coap_add_option(response, COAP_OPTION_LOCATION_PATH, strlen(loc), (const uint8_t *)loc);
+        if (slash)
+            coap_add_option(response, COAP_OPTION_LOCATION_PATH, strlen(slash + 1),
+                            (const uint8_t *)slash + 1);
+    } else if (reply.code >= 400 && reply.error[0]) {
+        /* RFC 7252 5.5.2: a diagnostic payload for humans. */
+        coap_add_data(response, strlen(reply.error), (const uint8_t *)reply.error);
+    }
+}
+
+/* Uri-Path segment i of the request into buf; returns its length or -1. */
+static int path_segment(const coap_pdu_t *pdu, int index, char *buf, size_t size)
+{
+    coap_opt_iterator_t it;
+    coap_opt_t *opt;
+    int i = 0;
+    coap_option_iterator_init(pdu, &it, COAP_OPT_ALL);
+    while ((opt = coap_option_next(&it))) {
+        if (it.number != COAP_OPTION_URI_PATH)
+            continue;
+        if (i++ == index) {
+            size_t n = coap_opt_length(opt);
+            if (n >= size)
+                return -1;
+            memcpy(buf, coap_opt_value(opt), n);
+            buf[n] = 0;
+            return (int)n;
+        }
+    }
+    return -1;
+}
+
+static void handle_any(coap_resource_t *resource, coap_session_t *session,
+                       const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response)
+{
+    char first[16], second[LWM2M_LOCATION_MAX], third[4];
+    (void)resource;
+    (void)query;
+    coap_pdu_code_t method = coap_pdu_get_code(request);
+    int n1 = path_segment(request, 0, first, sizeof(first));
+    int n2 = path_segment(request, 1, second, sizeof(second));
+    bool deeper = path_segment(request, 2, third, sizeof(third)) >= 0;
+    if (n1 > 0 && strcmp(first, "rd") == 0 && !deeper) {
+        if (n2 < 0 && method == COAP_REQUEST_CODE_POST)
+            return handle_uplink(session, request, response, LWM2M_UP_REGISTER, NULL);
+        if (n2 > 0 && method == COAP_REQUEST_CODE_POST)
+            return handle_uplink(session, request, response, LWM2M_UP_UPDATE, second);
+        if (n2 > 0 && method == COAP_REQUEST_CODE_DELETE)
+            return handle_uplink(session, request, response, LWM2M_UP_DEREGISTER, second);
+        set_code(response, 405);
+        return;
+    }
+    if (n1 > 0 && strcmp(first, "dp") == 0 && n2 < 0) {
+        if (method == COAP_REQUEST_CODE_POST)
+            return handle_uplink(session, request, response, LWM2M_UP_SEND, NULL);
+        set_code(response, 405);
+        return;
+    }
+    set_code(response, 404);
+}
+
+static int response_code(const coap_pdu_t *pdu)
+{
+    int c = (int)coap_pdu_get_code(pdu);
+    return (c >> 5) * 100 + (c & 31);
+}
+
+static void collect_location(const coap_pdu_t *pdu, char *buf, size_t size)
+{
+    coap_opt_iterator_t it;
+    coap_opt_t *opt;
+    size_t off = 0;
+    buf[0] = 0;
+    coap_option_iterator_init(pdu, &it, COAP_OPT_ALL);
+    while ((opt = coap_option_next(&it))) {
+        if (it.number != COAP_OPTION_LOCATION_PATH)
+            continue;
+        int n = snprintf(buf + off, size - off, "%s%.*s", off ? "/" : "", (int)coap_opt_length(opt),
+                         (const char *)coap_opt_value(opt));
+        if (n < 0 || (size_t)n >= size - off)
+            break;
+        off += (size_t)n;
+    }
+}
+
+static coap_response_t handle_response(coap_session_t *session, const coap_pdu_t *sent,
+                                       const coap_pdu_t *received, const coap_mid_t mid)
+{
+    coap_transport_t *t = transport_of(session);
+    coap_bin_const_t token = coap_pdu_get_token(received);
+    coap_opt_iterator_t it;
+    coap_opt_t *obs = coap_check_option(received, COAP_OPTION_OBSERVE, &it);
+    char location[64];
+    size_t len = 0, offset = 0, total = 0;
+    const uint8_t *data = NULL;
+    lwm2m_peer_t peer;
+    (void)sent;
+    (void)mid;
+    coap_get_data_large(received, &len, &data, &offset, &total);
+    collect_location(received, location, sizeof(location));
+    peer_of(t, session, &peer);
+    lwm2m_response_t rsp = {
+        .token = token.s,
+        .token_len = token.length,
+        .code = response_code(received),
+        .content_format = content_format_of(received),
+        .payload = data,
+        .payload_len = data ? len : 0,
+        .observe_seq =
+            obs ? (int64_t)coap_decode_var_bytes(coap_opt_value(obs), coap_opt_length(obs)) : -1,
+        .location = location[0] ? location : NULL,
+    };
+    if (obs)
+        t->stats.notifications++;
+    else
+        t->stats.responses++;
+    lwm2m_server_peer_seen(t->server, &peer, t->now_ms);
+    int rc = lwm2m_server_response(t->server, &peer, &rsp, t->now_ms);
+    return rc == LWM2M_ERR_NOT_FOUND ? COAP_RESPONSE_FAIL : COAP_RESPONSE_OK;
+}
+
+static void handle_nack(coap_session_t *session, const coap_pdu_t *sent,
+                        const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+    coap_transport_t *t = transport_of(session);
+    lwm2m_peer_t peer;
+    (void)mid;
+    if (!sent)
+        return;
+    coap_bin_const_t token = coap_pdu_get_token(sent);
+    lwm2m_result_status_t status = LWM2M_RESULT_FAILED;
+    if (reason == COAP_NACK_TOO_MANY_RETRIES) {
+        status = LWM2M_RESULT_TIMEOUT;
+        t->stats.timeouts++;
+    } else if (reason == COAP_NACK_RST) {
+        status = LWM2M_RESULT_RESET;
+        t->stats.resets++;
+    }
+    peer_of(t, session, &peer);
+    lwm2m_server_transport_error(t->server, &peer, token.s, token.length, status, t->now_ms);
+}
+
+/* The session to reach a device: the one it last used, or a new one from our own port. */
+static coap_session_t *session_for(coap_transport_t *t, const lwm2m_peer_t *peer)
+{
+    held_session_t *h = hash_get_str(&t->sessions, peer->address);
+    if (h) {
+        h->last_used_ms = t->now_ms;
+        return h->session;
+    }
+    coap_address_t remote;
+    if (parse_address(peer->address, &remote) < 0)
+        return NULL;
+    for (size_t i = 0; i < t->local_count; i++) {
+        if (t->local[i].addr.sa.sa_family != remote.addr.sa.sa_family)
+            continue;
+        coap_session_t *s = coap_new_client_session(t->ctx, &t->local[i], &remote, COAP_PROTO_UDP);
+        if (!s)
+            continue;
+        hold_session(t, s, peer->address);
+        coap_session_release(s); /* hold_session took its own reference */
+        h = hash_get_str(&t->sessions, peer->address);
+        return h ? h->session : NULL;
+    }
+    return NULL;
+}
+
+static coap_pdu_code_t method_of(lwm2m_req_type_t type)
+{
+    switch (type) {
+    case LWM2M_REQ_WRITE_REPLACE:
+    case LWM2M_REQ_WRITE_ATTRIBUTES:
+        return COAP_REQUEST_CODE_PUT;
+    case LWM2M_REQ_WRITE_PARTIAL:
+    case LWM2M_REQ_EXECUTE:
+    case LWM2M_REQ_CREATE:
+        return COAP_REQUEST_CODE_POST;
+    case LWM2M_REQ_DELETE:
+        return COAP_REQUEST_CODE_DELETE;
+    case LWM2M_REQ_READ_COMPOSITE:
+    case LWM2M_REQ_OBSERVE_COMPOSITE:
+    case LWM2M_REQ_CANCEL_OBSERVE_COMPOSITE:
+        return COAP_REQUEST_CODE_FETCH;
+    case LWM2M_REQ_WRITE_COMPOSITE:
+        return COAP_REQUEST_CODE_IPATCH;
+    default:
+        return COAP_REQUEST_CODE_GET;
+    }
+}
+
+static void add_uint_option(coap_optlist_t **list, uint16_t number, unsigned value)
+{
+    uint8_t buf[4];
+    size_t n = coap_encode_var_safe(buf, sizeof(buf), value);
+    coap_insert_optlist(list, coap_new_optlist(number, n, buf));
+}
+
+static void add_options(coap_optlist_t **list, const lwm2m_downlink_t *msg)
+{
+    if (msg->observe >= 0)
+        add_uint_option(list, COAP_OPTION_OBSERVE, (unsigned)msg->observe);
+    const char *p = msg->uri;
+    while (*p == '/')
+        p++;
+    while (*p) {
+        const char *end = strchr(p, '/');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        coap_insert_optlist(list, coap_new_optlist(COAP_OPTION_URI_PATH, n, (const uint8_t *)p));
+        p += n;
+        while (*p == '/')
+            p++;
+    }
+    if (msg->has_payload)
+        add_uint_option(list, COAP_OPTION_CONTENT_FORMAT, msg->content_format);
+    for (const char *q = msg->query; q && *q;) {
+        const char *end = strchr(q, '&');
+        size_t n = end ? (size_t)(end - q) : strlen(q);
+        if (n)
+            coap_insert_optlist(list,
+                                coap_new_optlist(COAP_OPTION_URI_QUERY, n, (const uint8_t *)q));
+        q += n;
+        if (*q == '&')
+            q++;
+    }
+    if (msg->accept)
+        add_uint_option(list, COAP_OPTION_ACCEPT, msg->accept);
+}
+
+static void release_copy(coap_session_t *session, void *app_ptr)
+{
+    (void)session;
+    free(app_ptr);
+}
+
+static int transport_send(void *ctx, const lwm2m_peer_t *peer, const lwm2m_downlink_t *msg)
+{
+    coap_transport_t *t = ctx;
+    coap_session_t *session = session_for(t, peer);
+    if (!session)
+        return -EHOSTUNREACH;
+    coap_pdu_t *pdu = coap_new_pdu(msg->confirmable ? COAP_MESSAGE_CON : COAP_MESSAGE_NON,
+                                   method_of(msg->type), session);
+    if (!pdu)
+        return -ENOMEM;
+    coap_optlist_t *options = NULL;
+    coap_add_token(pdu, msg->token_len, msg->token);
+    add_options(&options, msg);
+    coap_add_optlist_pdu(pdu, &options);
+    coap_delete_optlist(options);
+    if (msg->has_payload && msg->payload_len) {
+        uint8_t *copy = malloc(msg->payload_len);
+        if (!copy) {
+            coap_delete_pdu(pdu);
+            return -ENOMEM;
+        }
+        memcpy(copy, msg->payload, msg->payload_len);
+        if (!coap_add_data_large_request(session, pdu, msg->payload_len, copy, release_copy,
+                                         copy)) {
+            free(copy);
+            coap_delete_pdu(pdu);
+            return -EMSGSIZE;
+        }
+    }
+    t->stats.requests++;
+    return coap_send(session, pdu) == COAP_INVALID_MID ? -EIO : 0;
+}
+
+static int bind_listeners(coap_transport_t *t, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < t->cfg.listen_count; i++) {
+        coap_address_t addr;
+        if (t->local_count >= sizeof(t->local) / sizeof(t->local[0]) ||
+            parse_address(t->cfg.listen[i], &addr) < 0) {
+            snprintf(err, errlen, "%s: not an address:port", t->cfg.listen[i]);
+            return -EINVAL;
+        }
+        if (!coap_new_endpoint(t->ctx, &addr, COAP_PROTO_UDP)) {
+            snprintf(err, errlen, "%s: cannot listen (address in use or not available)",
+                     t->cfg.listen[i]);
+            return -EADDRINUSE;
+        }
+        t->local[t->local_count++] = addr;
+    }
+    return 0;
+}
+
+coap_transport_t *coap_transport_new(lwm2m_server_t *server, const coap_transport_config_t *cfg,
+                                     char *err, size_t errlen)
+{
+    coap_transport_t *t = calloc(1, sizeof(*t));
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    coap_startup();
+    t->server = server;
+    t->cfg = *cfg;
+    if (!t->cfg.max_sessions)
+        t->cfg.max_sessions = 4096;
+    if (!t->cfg.session_idle_ms)
+        t->cfg.session_idle_ms = 120000;
+    if (!t->cfg.max_payload)
+        t->cfg.max_payload = 1024 * 1024;
+    t->iface = (lwm2m_transport_t){.name = "coap", .send = transport_send, .ctx = t};
+    hash_init(&t->sessions);
+    t->ctx = coap_new_context(NULL);
+    if (!t->ctx) {
+        snprintf(err, errlen, "cannot create the CoAP context");
+        free(t);
+        return NULL;
+    }
+    if (registry_set(t->ctx, t) < 0) {
+        snprintf(err, errlen, "too many CoAP transports");
+        coap_free_context(t->ctx);
+        free(t);
+        return NULL;
+    }
+    coap_context_set_block_mode(t->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    coap_register_response_handler(t->ctx, handle_response);
+    coap_register_nack_handler(t->ctx, handle_nack);
+    coap_resource_t *any = coap_resource_unknown_init2(handle_any, 0);
+    coap_register_handler(any, COAP_REQUEST_POST, handle_any);
+    coap_register_handler(any, COAP_REQUEST_DELETE, handle_any);
+    coap_register_handler(any, COAP_REQUEST_GET, handle_any);
+    coap_add_resource(t->ctx, any);
+    coap_resource_t *rd = coap_resource_init(coap_make_str_const("rd"), 0);
+    coap_register_handler(rd, COAP_REQUEST_POST, handle_any);
+    coap_add_resource(t->ctx, rd);
+    coap_resource_t *dp = coap_resource_init(coap_make_str_const("dp"), 0);
+    coap_register_handler(dp, COAP_REQUEST_POST, handle_any);
+    coap_add_resource(t->ctx, dp);
+    if (bind_listeners(t, err, errlen) < 0) {
+        coap_transport_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void release_all(void *ctx, void *value)
+{
+    (void)ctx;
+    held_session_t *h = value;
+    coap_session_release(h->session);
+    free(h);
+}
+
+void coap_transport_free(coap_transport_t *t)
+{
+    if (!t)
+        return;
+    hash_foreach(&t->sessions, release_all, NULL);
+    hash_free(&t->sessions);
+    registry_set(t->ctx, NULL);
+    coap_free_context(t->ctx);
+    free(t);
+}
+
+const lwm2m_transport_t *coap_transport_iface(const coap_transport_t *t)
+{
+    return &t->iface;
+}
+
+int coap_transport_fd(const coap_transport_t *t)
+{
+    return coap_context_get_coap_fd(t->ctx);
+}
+
+void coap_transport_process(coap_transport_t *t, int64_t now_ms)
+{
+    t->now_ms = now_ms;
+    coap_io_process(t->ctx, COAP_IO_NO_WAIT);
+}
+
+typedef struct sweep {
+    coap_transport_t *t;
+    held_session_t *idle[256];
+    size_t count;
+} sweep_t;
+
+static void find_idle(void *ctx, void *value)
+{
+    sweep_t *sw = ctx;
+    held_session_t *h = value;
+    if (sw->count < 256 && h->last_used_ms + (int64_t)sw->t->cfg.session_idle_ms < sw->t->now_ms)
+        sw->idle[sw->count++] = h;
+}
+
+int64_t coap_transport_timer(coap_transport_t *t, int64_t now_ms)
+{
+    t->now_ms = now_ms;
+    coap_io_process(t->ctx, COAP_IO_NO_WAIT);
+    if (now_ms >= t->next_sweep_ms) {
+        sweep_t sw = {.t = t};
+        hash_foreach(&t->sessions, find_idle, &sw);
+        for (size_t i = 0; i < sw.count; i++)
+            drop_session(t, sw.idle[i]);
+        t->next_sweep_ms = now_ms + 5000;
+    }
+    coap_tick_t ticks;
+    coap_ticks(&ticks);
+    unsigned int wait = coap_io_prepare_epoll(t->ctx, ticks);
+    /* libcoap may leave its own timer disarmed when a deadline passed during its scan
+     * (see DESIGN.md), so we always come back within a second. */
+    return now_ms + (wait == 0 || wait > 1000 ? 1000 : wait);
+}
+
+void coap_transport_stats(const coap_transport_t *t, coap_transport_stats_t *ret)
+{
+    *ret = t->stats;
+    ret->sessions = t->sessions.count;
+}
