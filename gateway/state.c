@@ -338,13 +338,18 @@ int state_delete_observations(state_t *state, const char *endpoint)
     return step_done(st);
 }
 
-int state_load_observations(state_t *state, void (*fn)(void *ctx, const state_observation_t *obs),
-                            void *ctx)
+int state_load_observations(state_t *state, const char *endpoint,
+                            void (*fn)(void *ctx, const state_observation_t *obs), void *ctx)
 {
     sqlite3_stmt *st;
     int count = 0;
-    if (sqlite3_prepare_v2(state->db, "SELECT * FROM observations", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(state->db,
+                           endpoint ? "SELECT * FROM observations WHERE endpoint = ?1"
+                                    : "SELECT * FROM observations",
+                           -1, &st, NULL) != SQLITE_OK)
         return -EIO;
+    if (endpoint)
+        sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_TRANSIENT);
     while (sqlite3_step(st) == SQLITE_ROW) {
         state_observation_t obs = {
             .endpoint = (const char *)sqlite3_column_text(st, 0),

@@ -62,7 +62,8 @@ typedef struct state_observation {
 int state_add_observation(state_t *state, const state_observation_t *obs);
 int state_delete_observation(state_t *state, const char *endpoint, const char *paths);
 int state_delete_observations(state_t *state, const char *endpoint);
-int state_load_observations(state_t *state, void (*fn)(void *ctx, const state_observation_t *obs),
-                            void *ctx);
+/* Calls fn for each intent of `endpoint` (every endpoint when NULL). */
+int state_load_observations(state_t *state, const char *endpoint,
+                            void (*fn)(void *ctx, const state_observation_t *obs), void *ctx);
 
 #endif

@@ -93,6 +93,7 @@ static void reg_destroy(lwm2m_server_t *s, srv_reg_t *reg)
 static void remove_registration(lwm2m_server_t *s, srv_reg_t *reg, lwm2m_dereg_reason_t why,
                                 int64_t now_ms)
 {
+    reg->closing = true;
     srv_cancel_all(s, reg, LWM2M_RESULT_CANCELLED, false, now_ms);
     if (s->events.deregistered)
         s->events.deregistered(s->events_ctx, &reg->pub, why);
@@ -103,6 +104,7 @@ static void free_one(void *ctx, void *value)
 {
     lwm2m_server_t *s = ctx;
     srv_reg_t *reg = value;
+    reg->closing = true;
     srv_cancel_all(s, reg, LWM2M_RESULT_CANCELLED, false, 0);
     lwm2m_links_clear(&reg->pub.objects);
     free(reg);
@@ -335,6 +337,7 @@ static void handle_register(lwm2m_server_t *s, const lwm2m_peer_t *peer, const l
      * in-flight requests end, its queued ones move over, its observations are gone (the device
      * forgot them; the application re-observes on `registered`). */
     if (old) {
+        old->closing = true;
         srv_cancel_all(s, old, LWM2M_RESULT_CANCELLED, true, now_ms);
         reg->queue_head = old->queue_head;
         reg->queue_tail = old->queue_tail;

@@ -34,6 +34,7 @@ typedef struct srv_reg {
     srv_observation_t *observations;
     size_t observation_count;
     int64_t awake_until;
+    bool closing; /* being removed: nothing more is sent */
 } srv_reg_t;
 
 struct srv_request {

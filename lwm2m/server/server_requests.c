@@ -385,7 +385,7 @@ static void send_request(lwm2m_server_t *s, srv_reg_t *reg, srv_request_t *req, 
 void srv_flush_queue(lwm2m_server_t *s, srv_reg_t *reg, int64_t now_ms)
 {
     uint64_t id = reg->id;
-    while (reg->queue_head && srv_reachable(reg, now_ms)) {
+    while (!reg->closing && reg->queue_head && srv_reachable(reg, now_ms)) {
         if (reg->pub.queue_mode && reg->in_flight > 0)
             return; /* one at a time while the device is awake */
         srv_request_t *req = reg->queue_head;
