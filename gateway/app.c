@@ -91,7 +91,7 @@ void app_publish_status(app_t *app, bool online)
     st.command_errors = app->counters.command_errors;
     st.published = app->counters.published;
     st.buffered = ms.buffered;
-    st.dropped = ms.dropped_overflow + ms.dropped_offline + ms.dropped_rejected;
+    st.dropped = ms.dropped_overflow + ms.dropped_qos0 + ms.dropped_rejected;
     st.uptime_s = (loop_wall_ms() - app->started_wall_ms) / 1000;
     bridge_gateway_status(app->bridge, online, &st, loop_wall_ms(), &out);
     app_publish(app, &out);

@@ -184,7 +184,7 @@ static int parse_objects(const lwm2m_uplink_t *msg, lwm2m_registration_t *reg, c
         return LWM2M_ERR_BAD_REQUEST;
     }
     if (lwm2m_link_parse((const char *)msg->payload, msg->payload_len, &links, &e) < 0) {
-        snprintf(err, errlen, "bad link-format at byte %zu: %s", e.offset, e.message);
+        snprintf(err, errlen, "bad link-format at byte %zu: %.100s", e.offset, e.message);
         return LWM2M_ERR_BAD_REQUEST;
     }
     reg->root_path[0] = 0;
@@ -259,7 +259,7 @@ static void binding_text(unsigned binding, char *buf, size_t size)
 static int reply(lwm2m_uplink_reply_t *r, int code, const char *message)
 {
     r->code = code;
-    snprintf(r->error, sizeof(r->error), "%s", message);
+    snprintf(r->error, sizeof(r->error), "%.120s", message);
     return code;
 }
 

@@ -531,7 +531,7 @@ static int copy_request(srv_request_t *req, const lwm2m_request_t *r)
         n->has_time = r->nodes[i].has_time;
         n->time = r->nodes[i].time;
     }
-    char depth[16];
+    char depth[32];
     const char *query = r->attributes && *r->attributes ? r->attributes : NULL;
     if (r->type == LWM2M_REQ_DISCOVER && r->depth >= 0) {
         snprintf(depth, sizeof(depth), "depth=%d", r->depth);

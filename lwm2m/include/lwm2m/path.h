@@ -36,7 +36,7 @@ enum {
 };
 
 /* Parses len bytes of text. Strict by default: "/" or ("/" id){1,4}, ids are decimal 0..65535
- * without sign or leading zeros ("0" itself is fine), 65535 refused for instance/resource/
+ * without sign or leading zeros ("0" itself is fine), 65535 refused for instance and
  * resource-instance unless LWM2M_PATH_ALLOW_RESERVED. A single trailing '/' after an object or
  * instance is accepted (link-format writes "</0/1/>"). On failure returns -400 and leaves
  * *ret_path untouched. */
