@@ -82,7 +82,9 @@ static int model_insert(lwm2m_model_t *model, const lwm2m_object_def_t *object,
 {
     size_t pos = model_lower_bound(model, object->id);
     if (pos < model->count && model->entries[pos].object->id == object->id) {
-        lwm2m_object_def_free(model->entries[pos].owned);
+        /* Adding the very definition the model already owns must not free it. */
+        if (model->entries[pos].owned != owned)
+            lwm2m_object_def_free(model->entries[pos].owned);
         model->entries[pos].object = object;
         model->entries[pos].owned = owned;
         return 0;
@@ -105,12 +107,16 @@ static int model_insert(lwm2m_model_t *model, const lwm2m_object_def_t *object,
 
 int lwm2m_model_add_static(lwm2m_model_t *model, const lwm2m_object_def_t *object)
 {
+    if (!model || !object)
+        return LWM2M_ERR_INTERNAL;
     return model_insert(model, object, NULL);
 }
 
 int lwm2m_model_add_owned(lwm2m_model_t *model, lwm2m_object_def_t *object)
 {
-    int rc = model_insert(model, object, object);
+    if (!object)
+        return LWM2M_ERR_INTERNAL;
+    int rc = model ? model_insert(model, object, object) : LWM2M_ERR_INTERNAL;
     if (rc < 0)
         lwm2m_object_def_free(object);
     return rc;
