@@ -258,17 +258,20 @@ static int parse_attributes(json_object *a, cmd_storage_t *st, char *err, size_t
     return st->attributes ? 0 : -500;
 }
 
-static uint16_t format_number(json_object *f)
+/* A content format by name or number; -1 when unknown. */
+static int format_number(json_object *f)
 {
-    if (json_object_is_type(f, json_type_int))
-        return (uint16_t)json_object_get_int(f);
+    if (json_object_is_type(f, json_type_int)) {
+        int cf = json_object_get_int(f);
+        return lwm2m_codec_find((uint16_t)cf) && cf >= 0 && cf <= 65535 ? cf : -1;
+    }
     const char *name = json_object_get_string(f);
     if (strcmp(name, "senml-etch-json") == 0)
         return LWM2M_CF_SENML_ETCH_JSON;
     if (strcmp(name, "senml-etch-cbor") == 0)
         return LWM2M_CF_SENML_ETCH_CBOR;
     const lwm2m_codec_t *c = lwm2m_codec_find_by_name(name);
-    return c ? c->content_format : 0;
+    return c ? c->content_format : -1;
 }
 
 static int parse_json_command(bridge_t *b, json_object *j, bridge_command_t *cmd, cmd_storage_t *st,
@@ -326,9 +329,14 @@ static int parse_json_command(bridge_t *b, json_object *j, bridge_command_t *cmd
         }
         r->depth = json_object_get_int(v);
     }
-    if (json_object_object_get_ex(j, "format", &v) && !(r->format = format_number(v))) {
-        snprintf(err, errlen, "unknown format '%s'", json_object_get_string(v));
-        return -400;
+    if (json_object_object_get_ex(j, "format", &v)) {
+        int cf = format_number(v);
+        if (cf < 0) {
+            snprintf(err, errlen, "unknown format '%s'", json_object_get_string(v));
+            return -400;
+        }
+        r->format = (uint16_t)cf;
+        r->has_format = true;
     }
     if (json_object_object_get_ex(j, "timeout", &v)) {
         int64_t s = json_object_get_int64(v);

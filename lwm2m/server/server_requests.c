@@ -575,8 +575,8 @@ int lwm2m_server_request(lwm2m_server_t *s, const char *endpoint, const lwm2m_re
     req->id = s->next_request_id++;
     req->reg_id = reg->id;
     req->state = REQ_QUEUED;
-    req->format_forced = r->format != 0;
-    req->format = r->format ? r->format : srv_pick_format(s, reg, r->type, NULL, 0);
+    req->format_forced = r->has_format;
+    req->format = r->has_format ? r->format : srv_pick_format(s, reg, r->type, NULL, 0);
     req->timeout_ms = r->timeout_ms ? r->timeout_ms : s->config.request_timeout_ms;
     if (obs) {
         obs->cancelling = true;

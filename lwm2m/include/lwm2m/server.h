@@ -80,7 +80,8 @@ typedef struct lwm2m_request {
     const char *attributes; /* write-attributes (and 1.2 observe) query: "pmin=10&pmax=60" */
     const char *arguments;  /* execute arguments ("0='1.2',2"), NULL when none */
     int depth;              /* discover depth 0..3, -1 when absent */
-    uint16_t format;        /* content format to use, 0 = pick from what the device advertised */
+    uint16_t format;        /* content format to use when has_format (text/plain is 0) */
+    bool has_format;        /* false: pick from what the device advertised */
     uint32_t timeout_ms;    /* 0 = the server's default */
     uint32_t ttl_ms;        /* how long it may wait for a sleeping device; 0 = default */
 } lwm2m_request_t;
