@@ -14,12 +14,12 @@ static const struct {
     lwm2m_type_t type;
     const char *name;
 } type_names[] = {
-    {LWM2M_TYPE_UNKNOWN, "unknown"}, {LWM2M_TYPE_NONE, "none"},
-    {LWM2M_TYPE_STRING, "string"},   {LWM2M_TYPE_INTEGER, "integer"},
+    {LWM2M_TYPE_UNKNOWN, "unknown"},   {LWM2M_TYPE_NONE, "none"},
+    {LWM2M_TYPE_STRING, "string"},     {LWM2M_TYPE_INTEGER, "integer"},
     {LWM2M_TYPE_UNSIGNED, "unsigned"}, {LWM2M_TYPE_FLOAT, "float"},
-    {LWM2M_TYPE_BOOLEAN, "boolean"}, {LWM2M_TYPE_OPAQUE, "opaque"},
-    {LWM2M_TYPE_TIME, "time"},       {LWM2M_TYPE_OBJLNK, "objlnk"},
-    {LWM2M_TYPE_CORELNK, "corelnk"}, {LWM2M_TYPE_MULTIPLE, "multiple"},
+    {LWM2M_TYPE_BOOLEAN, "boolean"},   {LWM2M_TYPE_OPAQUE, "opaque"},
+    {LWM2M_TYPE_TIME, "time"},         {LWM2M_TYPE_OBJLNK, "objlnk"},
+    {LWM2M_TYPE_CORELNK, "corelnk"},   {LWM2M_TYPE_MULTIPLE, "multiple"},
     {LWM2M_TYPE_INSTANCE, "instance"},
 };
 
@@ -109,6 +109,15 @@ int lwm2m_nodes_add(lwm2m_nodes_t *nodes, const lwm2m_path_t *path, const lwm2m_
     if (ret_node)
         *ret_node = node;
     return 0;
+}
+
+void lwm2m_nodes_strip_prefix(lwm2m_nodes_t *nodes, const char *prefix)
+{
+    if (!prefix || !*prefix)
+        return;
+    for (size_t i = 0; i < nodes->count; i++)
+        if (strcmp(nodes->items[i].path.prefix, prefix) == 0)
+            nodes->items[i].path.prefix[0] = 0;
 }
 
 void lwm2m_nodes_sort(lwm2m_nodes_t *nodes)
@@ -281,6 +290,8 @@ int lwm2m_format_double(double v, char *buf, size_t size)
         return snprintf(buf, size, "NaN");
     if (isinf(v))
         return snprintf(buf, size, v < 0 ? "-Infinity" : "Infinity");
+    if (v == floor(v) && fabs(v) < 1e15) /* whole numbers in plain decimal: "-10.0" */
+        return snprintf(buf, size, "%.1f", v);
     for (int prec = 1; prec <= 17; prec++) {
         n = snprintf(buf, size, "%.*g", prec, v);
         if (n < 0 || (size_t)n >= size)

@@ -462,6 +462,8 @@ static void handle_send(lwm2m_server_t *s, const lwm2m_peer_t *peer, const lwm2m
         lwm2m_nodes_clear(&nodes);
         return;
     }
+    if (reg->pub.root_path[0])
+        lwm2m_nodes_strip_prefix(&nodes, reg->pub.root_path + 1);
     srv_mark_awake(s, reg, now_ms);
     r->code = 204;
     uint64_t id = reg->id;

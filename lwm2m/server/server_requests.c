@@ -220,8 +220,12 @@ static void decode_content(lwm2m_server_t *s, const srv_request_t *req, const lw
     }
     lwm2m_path_t base = is_composite(req->type) ? lwm2m_path_root() : req->path;
     lwm2m_decode_opts_t opts = {.model = s->config.model};
-    if (codec->decode(rsp->payload, rsp->payload_len, &base, &opts, nodes, &e) == 0)
+    if (codec->decode(rsp->payload, rsp->payload_len, &base, &opts, nodes, &e) == 0) {
+        srv_reg_t *reg = srv_reg_by_id(s, req->reg_id);
+        if (reg && reg->pub.root_path[0]) /* names carry the alternate path: "/lwm2m/3/0/0" */
+            lwm2m_nodes_strip_prefix(nodes, reg->pub.root_path + 1);
         result->nodes = nodes;
+    }
     else
         snprintf(err, errlen, "undecodable %s payload at byte %zu: %s", codec->name, e.offset,
                  e.message);
@@ -654,7 +658,7 @@ static int notification(lwm2m_server_t *s, srv_observation_t *obs, const lwm2m_r
             s->events.observe_ended(s->events_ctx, &reg->pub, request_id, rsp->code);
         return 0;
     }
-    srv_request_t view = {.type = obs->type, .path = obs->path};
+    srv_request_t view = {.type = obs->type, .path = obs->path, .reg_id = reg->id};
     lwm2m_nodes_t nodes = {0};
     lwm2m_links_t links = {0};
     lwm2m_result_t result = {0};

@@ -87,6 +87,9 @@ void lwm2m_nodes_clear(lwm2m_nodes_t *nodes);
  * until the next append. */
 int lwm2m_nodes_add(lwm2m_nodes_t *nodes, const lwm2m_path_t *path, const lwm2m_value_t *value,
                     lwm2m_node_t **ret_node);
+/* Removes `prefix` from the nodes that carry exactly that end-device prefix. Used for a
+ * device's alternate root path ("/lwm2m/3/0/0" decodes with prefix "lwm2m"). */
+void lwm2m_nodes_strip_prefix(lwm2m_nodes_t *nodes, const char *prefix);
 /* Sorts by path (stable for equal paths). */
 void lwm2m_nodes_sort(lwm2m_nodes_t *nodes);
 
