@@ -279,7 +279,7 @@ int conf_check_attributes(const char *value, char *why, size_t why_len)
     bool seen[A_COUNT] = {false};
     for (const char *p = value; *p;) {
         size_t len = strcspn(p, "&");
-        double x;
+        double x = 0;
         int idx = parse_attribute(p, len, &x, why, why_len);
         if (idx < 0)
             return idx;

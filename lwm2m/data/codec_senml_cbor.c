@@ -458,7 +458,7 @@ static int cbor_value(cbor_reader_t *r, const cbor_event_t *v, key_info_t k, sen
 static int cbor_pair(cbor_reader_t *r, const cbor_event_t *key, senml_record_t *rec, scratch_t *s,
                      lwm2m_error_t *err)
 {
-    key_info_t k;
+    key_info_t k = {0};
     cbor_event_t v;
     int rc = cbor_key(r, key, &k, s, err);
     if (rc < 0 || (rc = cbor_next(r, &v, err)) < 0)

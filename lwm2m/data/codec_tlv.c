@@ -718,7 +718,7 @@ static int encode_level(const lwm2m_node_t *const *nodes, size_t count, uint8_t 
 static int tlv_encode(const lwm2m_path_t *base, const lwm2m_node_t *nodes, size_t count,
                       lwm2m_buf_t *out, lwm2m_error_t *err)
 {
-    const lwm2m_node_t **sorted;
+    const lwm2m_node_t **sorted = NULL;
     int rc = encode_prepare(base, nodes, count, &sorted, err);
     if (rc < 0)
         return rc;

@@ -209,9 +209,7 @@ static void test_key_layouts(void **state)
     lwm2m_error_t err;
     /* Nested single keys, 1-element arrays, indefinite maps and array keys: all /3/0/9 = 100. */
     const char *same[] = {"a103a100a1091864", "a18103a18100a181091864", "bf03bf00bf091864ffffff",
-                          "a19f030009ff1864",
-                          "a103a1820009"
-                          "1864"};
+                          "a19f030009ff1864", "a103a18200091864"};
     for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
         assert_int_equal(decode(same[i], "/3/0/9", &nodes, &err), 0);
         assert_int_equal(nodes.count, 1);
