@@ -461,12 +461,22 @@ size_t bridge_auto_observe(bridge_t *b, const lwm2m_registration_t *reg, bridge_
                            size_t max)
 {
     size_t n = 0;
-    for (size_t i = 0; i < b->config.rule_count && n < max; i++) {
+    for (size_t i = 0; i < b->config.rule_count && n + 1 < max; i++) {
         const bridge_rule_t *r = &b->config.rules[i];
         if (fnmatch(r->endpoint, reg->endpoint, 0) != 0)
             continue;
-        if (bridge_rule_command(b, reg->endpoint, r, i, &cmds[n]) == 0)
+        /* Before 1.2, attributes can't ride on the Observe: write them first. */
+        bool separate = r->attributes && *r->attributes && !r->composite &&
+                        reg->version < LWM2M_VERSION_1_2;
+        if (separate && bridge_rule_command(b, reg->endpoint, r, i, &cmds[n]) == 0) {
+            cmds[n].request.type = LWM2M_REQ_WRITE_ATTRIBUTES;
             n++;
+        }
+        if (bridge_rule_command(b, reg->endpoint, r, i, &cmds[n]) == 0) {
+            if (separate)
+                cmds[n].request.attributes = NULL;
+            n++;
+        }
     }
     return n;
 }

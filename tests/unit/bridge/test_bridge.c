@@ -219,7 +219,18 @@ static void test_rules(void **state)
 {
     fx_t *f = *state;
     bridge_command_t cmds[4];
-    assert_int_equal(bridge_auto_observe(f->bridge, &f->reg, cmds, 4), 1);
+    /* LwM2M 1.1: attributes are written first, then observed without them */
+    assert_int_equal(bridge_auto_observe(f->bridge, &f->reg, cmds, 4), 2);
+    assert_int_equal(cmds[0].request.type, LWM2M_REQ_WRITE_ATTRIBUTES);
+    assert_string_equal(cmds[0].request.attributes, "pmin=5");
+    assert_int_equal(cmds[1].request.type, LWM2M_REQ_OBSERVE);
+    assert_null(cmds[1].request.attributes);
+    bridge_command_clear(&cmds[0]);
+    bridge_command_clear(&cmds[1]);
+    /* LwM2M 1.2: the attributes ride on the Observe */
+    lwm2m_registration_t v12 = f->reg;
+    v12.version = LWM2M_VERSION_1_2;
+    assert_int_equal(bridge_auto_observe(f->bridge, &v12, cmds, 4), 1);
     assert_int_equal(cmds[0].request.type, LWM2M_REQ_OBSERVE);
     assert_string_equal(cmds[0].request.attributes, "pmin=5");
     bridge_command_clear(&cmds[0]);
