@@ -234,12 +234,17 @@ int bridge_status_topic(const bridge_t *b, char *buf, size_t size)
     return n < 0 || (size_t)n >= size ? -413 : n;
 }
 
-size_t bridge_command_filters(const bridge_t *b, char filters[][256], size_t max)
+size_t bridge_command_filters(const bridge_t *b, const char *endpoint, char filters[][256],
+                              size_t max)
 {
     static const char *const suffixes[] = {"command", "set/#", "execute/#"};
     size_t n = 0;
-    for (size_t i = 0; i < 3 && n < max; i++)
-        snprintf(filters[n++], 256, "%s/+/%s", b->config.root, suffixes[i]);
+    for (size_t i = 0; i < 3 && n < max; i++) {
+        if (!endpoint)
+            snprintf(filters[n++], 256, "%s/+/%s", b->config.root, suffixes[i]);
+        else if (bridge_device_topic(b, endpoint, suffixes[i], filters[n], 256) >= 0)
+            n++;
+    }
     return n;
 }
 
@@ -466,8 +471,8 @@ size_t bridge_auto_observe(bridge_t *b, const lwm2m_registration_t *reg, bridge_
         if (fnmatch(r->endpoint, reg->endpoint, 0) != 0)
             continue;
         /* Before 1.2, attributes can't ride on the Observe: write them first. */
-        bool separate = r->attributes && *r->attributes && !r->composite &&
-                        reg->version < LWM2M_VERSION_1_2;
+        bool separate =
+            r->attributes && *r->attributes && !r->composite && reg->version < LWM2M_VERSION_1_2;
         if (separate && bridge_rule_command(b, reg->endpoint, r, i, &cmds[n]) == 0) {
             cmds[n].request.type = LWM2M_REQ_WRITE_ATTRIBUTES;
             n++;

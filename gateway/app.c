@@ -196,6 +196,7 @@ static int start_server(app_t *app, const lmg_conf_t *c)
         .request_timeout_ms = (uint32_t)c->lwm2m.request_timeout * 1000,
         .queue_ttl_ms = (uint32_t)c->lwm2m.queue.ttl * 1000,
         .queue_max_per_device = (size_t)c->lwm2m.queue.max_per_device,
+        .queue_disabled = c->lwm2m.queue.max_per_device == 0,
         .max_devices = (size_t)c->lwm2m.max_devices,
         .max_payload = (size_t)c->lwm2m.max_payload,
         .model = app->model,
@@ -255,10 +256,12 @@ static int start_mqtt(app_t *app, const lmg_conf_t *c)
         log_error("mqtt: %s", err);
         return -EINVAL;
     }
-    char filters[8][256];
-    size_t n = bridge_command_filters(app->bridge, filters, 8);
-    for (size_t i = 0; i < n; i++)
-        mqtt_client_subscribe(app->mqtt, filters[i], 1);
+    if (c->bridge.subscription == LMG_CONF_SUBSCRIBE_WILDCARD) {
+        char filters[8][256];
+        size_t n = bridge_command_filters(app->bridge, NULL, filters, 8);
+        for (size_t i = 0; i < n; i++)
+            mqtt_client_subscribe(app->mqtt, filters[i], 1);
+    }
     return mqtt_client_start(app->mqtt);
 }
 
@@ -270,8 +273,10 @@ static void restore_registration(void *ctx, const lwm2m_registration_t *saved,
     if (strcmp(transport, "coap") != 0)
         return; /* other transports restore themselves when they start */
     reg.peer.transport = coap_transport_iface(app->coap);
-    if (lwm2m_server_restore(app->server, &reg, loop_now_ms()) == 0)
+    if (lwm2m_server_restore(app->server, &reg, loop_now_ms()) == 0) {
+        app_device_subscriptions(app, reg.endpoint, true);
         app_observe_device(app, lwm2m_server_find(app->server, reg.endpoint));
+    }
 }
 
 static void restore_command(void *ctx, const state_command_t *sc)

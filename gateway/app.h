@@ -58,5 +58,6 @@ void app_submit(app_t *app, bridge_command_t *cmd);
 /* Re-issues auto-observe rules and saved observation intents for a device. */
 void app_observe_device(app_t *app, const lwm2m_registration_t *reg);
 void app_publish_status(app_t *app, bool online);
+void app_device_subscriptions(app_t *app, const char *endpoint, bool subscribe);
 
 #endif

@@ -36,6 +36,21 @@ static void bind_submitting(app_t *app, uint64_t request_id)
     }
 }
 
+/* Per-device subscription mode: subscribe to a device's command topics while it is served. */
+void app_device_subscriptions(app_t *app, const char *endpoint, bool subscribe)
+{
+    char filters[4][256];
+    if (app->conf->bridge.subscription != LMG_CONF_SUBSCRIBE_PER_DEVICE)
+        return;
+    size_t n = bridge_command_filters(app->bridge, endpoint, filters, 4);
+    for (size_t i = 0; i < n; i++) {
+        if (subscribe)
+            mqtt_client_subscribe(app->mqtt, filters[i], 1);
+        else
+            mqtt_client_unsubscribe(app->mqtt, filters[i]);
+    }
+}
+
 static void on_registered(void *ctx, const lwm2m_registration_t *reg, bool replaced)
 {
     app_t *app = ctx;
@@ -48,6 +63,7 @@ static void on_registered(void *ctx, const lwm2m_registration_t *reg, bool repla
         log_error("%s: cannot save the registration to the state store", reg->endpoint);
     bridge_registered(app->bridge, reg, replaced, wall(), &out);
     app_publish(app, &out);
+    app_device_subscriptions(app, reg->endpoint, true);
     app_observe_device(app, reg);
 }
 
@@ -75,6 +91,8 @@ static void on_deregistered(void *ctx, const lwm2m_registration_t *reg, lwm2m_de
         log_error("%s: cannot delete the registration from the state store", reg->endpoint);
     bridge_deregistered(app->bridge, reg, why, wall(), &out);
     app_publish(app, &out);
+    if (why != LWM2M_DEREG_REPLACED)
+        app_device_subscriptions(app, reg->endpoint, false);
 }
 
 static void on_awake_changed(void *ctx, const lwm2m_registration_t *reg)

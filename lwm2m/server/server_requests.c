@@ -225,8 +225,7 @@ static void decode_content(lwm2m_server_t *s, const srv_request_t *req, const lw
         if (reg && reg->pub.root_path[0]) /* names carry the alternate path: "/lwm2m/3/0/0" */
             lwm2m_nodes_strip_prefix(nodes, reg->pub.root_path + 1);
         result->nodes = nodes;
-    }
-    else
+    } else
         snprintf(err, errlen, "undecodable %s payload at byte %zu: %s", codec->name, e.offset,
                  e.message);
 }
@@ -566,6 +565,8 @@ int lwm2m_server_request(lwm2m_server_t *s, const char *endpoint, const lwm2m_re
     if ((r->type == LWM2M_REQ_OBSERVE || r->type == LWM2M_REQ_OBSERVE_COMPOSITE) &&
         reg->observation_count >= s->config.max_observations_per_device)
         return lwm2m_error_set(err, -503, 0, "too many observations for this device");
+    if (s->config.queue_disabled && !srv_reachable(reg, now_ms))
+        return lwm2m_error_set(err, -503, 0, "the device sleeps and queueing is off");
     if (reg->queue_len >= s->config.queue_max_per_device)
         return lwm2m_error_set(err, -503, 0, "the device's request queue is full");
     srv_request_t *req = calloc(1, sizeof(*req));

@@ -63,8 +63,10 @@ void bridge_free(bridge_t *bridge);                  /* NULL ok */
 /* Applies a reloaded config (topic options, QoS, rules); pending commands are kept. */
 int bridge_reconfigure(bridge_t *bridge, const bridge_config_t *config);
 
-/* The topic filters the gateway subscribes to for commands (wildcard mode). */
-size_t bridge_command_filters(const bridge_t *bridge, char filters[][256], size_t max);
+/* The topic filters for commands: for every device ("{root}/+/command", ...) when endpoint
+ * is NULL, or for one device (per-device subscription mode). */
+size_t bridge_command_filters(const bridge_t *bridge, const char *endpoint, char filters[][256],
+                              size_t max);
 
 /* ---- up: server events ---- */
 void bridge_registered(bridge_t *b, const lwm2m_registration_t *reg, bool replaced, int64_t wall_ms,

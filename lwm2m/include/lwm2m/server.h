@@ -143,6 +143,7 @@ typedef struct lwm2m_server_config {
     uint32_t request_timeout_ms;         /* default 30000 */
     uint32_t queue_ttl_ms;               /* default 3600000 */
     size_t queue_max_per_device;         /* default 32 */
+    bool queue_disabled;                 /* requests for a sleeping device fail at once */
     uint32_t awake_window_ms;            /* queue mode: awake after an uplink, default 93000 */
     size_t max_devices;                  /* registrations beyond it get 5.03, default 100000 */
     size_t max_payload;                  /* bytes, default 1 MiB */
