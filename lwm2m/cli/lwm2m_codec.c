@@ -77,8 +77,11 @@ static long unhex_in_place(unsigned char *buf, size_t len)
 
 static int fail_decode(const lwm2m_error_t *err)
 {
-    fprintf(stderr, "error: %s (at byte %zu)\n", err->message[0] ? err->message : "malformed",
-            err->offset);
+    const char *msg = err->message[0] ? err->message : "malformed input";
+    if (strstr(msg, "byte"))
+        fprintf(stderr, "error: %s\n", msg);
+    else
+        fprintf(stderr, "error: %s (at byte %zu)\n", msg, err->offset);
     return 1;
 }
 
@@ -179,6 +182,8 @@ static int do_decode(int cf, const lwm2m_path_t *base, lwm2m_type_t hint, const 
     lwm2m_error_t err = {0};
     if (cf == LWM2M_CF_LINK) {
         lwm2m_links_t links = {0};
+        while (len && (in[len - 1] == '\n' || in[len - 1] == '\r')) /* from echo / files */
+            len--;
         if (lwm2m_link_parse((const char *)in, len, &links, &err) < 0)
             return fail_decode(&err);
         json_object *j = links_to_json(&links);
