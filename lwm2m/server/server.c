@@ -79,7 +79,7 @@ static void address_key(const lwm2m_peer_t *peer, char *buf, size_t size)
 }
 
 /* Unlinks from every map and frees. Fires no event. */
-static void reg_destroy(lwm2m_server_t *s, srv_reg_t *reg)
+void srv_reg_destroy(lwm2m_server_t *s, srv_reg_t *reg)
 {
     hash_del_str(&s->by_endpoint, reg->pub.endpoint);
     hash_del_str(&s->by_location, reg->pub.location);
@@ -94,10 +94,11 @@ static void remove_registration(lwm2m_server_t *s, srv_reg_t *reg, lwm2m_dereg_r
                                 int64_t now_ms)
 {
     reg->closing = true;
+    srv_remove_all_end_devices(s, reg, now_ms);
     srv_cancel_all(s, reg, LWM2M_RESULT_CANCELLED, false, now_ms);
     if (s->events.deregistered)
         s->events.deregistered(s->events_ctx, &reg->pub, why);
-    reg_destroy(s, reg);
+    srv_reg_destroy(s, reg);
 }
 
 static void free_one(void *ctx, void *value)
@@ -346,7 +347,7 @@ static void handle_register(lwm2m_server_t *s, const lwm2m_peer_t *peer, const l
             q2->reg_id = reg->id;
         old->queue_head = old->queue_tail = NULL;
         old->queue_len = 0;
-        reg_destroy(s, old);
+        srv_reg_destroy(s, old);
     }
     hash_put_str(&s->by_endpoint, reg->pub.endpoint, reg);
     hash_put_str(&s->by_location, reg->pub.location, reg);
@@ -359,8 +360,11 @@ static void handle_register(lwm2m_server_t *s, const lwm2m_peer_t *peer, const l
     if (s->events.registered)
         s->events.registered(s->events_ctx, &reg->pub, old != NULL);
     /* The callback may have removed it. */
-    if (hash_get_u64(&s->by_id, reg->id) == reg)
+    if (hash_get_u64(&s->by_id, reg->id) == reg) {
+        if (srv_has_gateway_object(reg))
+            srv_read_gateway_object(s, reg, now_ms);
         srv_flush_queue(s, reg, now_ms);
+    }
 out:
     lwm2m_query_clear(&q);
 }
@@ -427,10 +431,58 @@ static void handle_update(lwm2m_server_t *s, const lwm2m_peer_t *peer, const lwm
     uint64_t id = reg->id;
     if (s->events.updated)
         s->events.updated(s->events_ctx, &reg->pub, objects_changed);
-    if (hash_get_u64(&s->by_id, id) == reg)
+    if (hash_get_u64(&s->by_id, id) == reg) {
+        if (srv_has_gateway_object(reg))
+            srv_read_gateway_object(s, reg, now_ms);
         srv_flush_queue(s, reg, now_ms);
+    }
 out:
     lwm2m_query_clear(&q);
+}
+
+static bool prefix_seen_before(const lwm2m_nodes_t *nodes, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(nodes->items[j].path.prefix, nodes->items[i].path.prefix) == 0)
+            return true;
+    return false;
+}
+
+/* Send from an LwM2M gateway: records with an end-device prefix go to that end device (prefix
+ * removed); the others, in `own`, are the gateway's. */
+static void split_send(lwm2m_server_t *s, srv_reg_t *gw, const lwm2m_nodes_t *nodes,
+                       lwm2m_nodes_t *own)
+{
+    for (size_t i = 0; i < nodes->count; i++) {
+        const lwm2m_node_t *n = &nodes->items[i];
+        lwm2m_node_t *copy;
+        if (!n->path.prefix[0]) {
+            if (lwm2m_nodes_add(own, &n->path, &n->value, &copy) == 0) {
+                copy->has_time = n->has_time;
+                copy->time = n->time;
+            }
+            continue;
+        }
+        srv_reg_t *dev =
+            prefix_seen_before(nodes, i) ? NULL : srv_end_device_by_prefix(s, gw, n->path.prefix);
+        if (!dev)
+            continue;
+        lwm2m_nodes_t part = {0};
+        for (size_t k = i; k < nodes->count; k++) {
+            const lwm2m_node_t *m = &nodes->items[k];
+            if (strcmp(m->path.prefix, n->path.prefix) != 0)
+                continue;
+            lwm2m_path_t path = m->path;
+            path.prefix[0] = 0;
+            if (lwm2m_nodes_add(&part, &path, &m->value, &copy) == 0) {
+                copy->has_time = m->has_time;
+                copy->time = m->time;
+            }
+        }
+        if (part.count && s->events.send)
+            s->events.send(s->events_ctx, &dev->pub, &part);
+        lwm2m_nodes_clear(&part);
+    }
 }
 
 static void handle_send(lwm2m_server_t *s, const lwm2m_peer_t *peer, const lwm2m_uplink_t *msg,
@@ -467,8 +519,11 @@ static void handle_send(lwm2m_server_t *s, const lwm2m_peer_t *peer, const lwm2m
     srv_mark_awake(s, reg, now_ms);
     r->code = 204;
     uint64_t id = reg->id;
-    if (s->events.send)
-        s->events.send(s->events_ctx, &reg->pub, &nodes);
+    lwm2m_nodes_t own = {0};
+    split_send(s, reg, &nodes, &own);
+    if (own.count && s->events.send && hash_get_u64(&s->by_id, id) == reg)
+        s->events.send(s->events_ctx, &reg->pub, &own);
+    lwm2m_nodes_clear(&own);
     lwm2m_nodes_clear(&nodes);
     if (hash_get_u64(&s->by_id, id) == reg)
         srv_flush_queue(s, reg, now_ms);

@@ -51,6 +51,7 @@ struct srv_request {
     char *arguments;     /* execute */
     uint16_t format;     /* content format of payload / accept */
     bool format_forced;  /* the application chose it: no fallback */
+    bool internal;       /* the server's own (the /25 read): no result event */
     uint16_t tried[8];   /* formats already refused by the device */
     size_t tried_count;
     uint64_t token;
@@ -88,6 +89,7 @@ struct lwm2m_server {
 };
 
 /* server.c */
+void srv_reg_destroy(lwm2m_server_t *s, srv_reg_t *reg); /* unlinks and frees, no event */
 srv_reg_t *srv_reg_by_id(const lwm2m_server_t *s, uint64_t id);
 void srv_mark_awake(lwm2m_server_t *s, srv_reg_t *reg, int64_t now_ms);
 bool srv_reachable(const srv_reg_t *reg, int64_t now_ms);
@@ -103,6 +105,18 @@ void srv_cancel_all(lwm2m_server_t *s, srv_reg_t *reg, lwm2m_result_status_t sta
 void srv_request_timer(lwm2m_server_t *s, const timer_entry_t *t, int64_t now_ms);
 void srv_request_free(srv_request_t *req);
 void srv_observation_free(srv_observation_t *obs);
+/* A request of the server's own for a device (no result event). */
+int srv_request_internal(lwm2m_server_t *s, srv_reg_t *reg, const lwm2m_request_t *r,
+                         int64_t now_ms, uint64_t *ret_id);
+
+/* server_gateway.c: LwM2M Gateway end devices (objects 25/26). */
+bool srv_has_gateway_object(const srv_reg_t *reg);
+void srv_read_gateway_object(lwm2m_server_t *s, srv_reg_t *reg, int64_t now_ms);
+void srv_gateway_read_done(lwm2m_server_t *s, srv_reg_t *gw, const lwm2m_nodes_t *nodes,
+                           int64_t now_ms);
+void srv_remove_all_end_devices(lwm2m_server_t *s, const srv_reg_t *gateway, int64_t now_ms);
+srv_reg_t *srv_end_device_by_prefix(lwm2m_server_t *s, const srv_reg_t *gw, const char *prefix);
+
 /* The codec-side format preference for a device. */
 uint16_t srv_pick_format(const lwm2m_server_t *s, const srv_reg_t *reg, lwm2m_req_type_t type,
                          const uint16_t *exclude, size_t exclude_count);

@@ -224,6 +224,8 @@ static void decode_content(lwm2m_server_t *s, const srv_request_t *req, const lw
         srv_reg_t *reg = srv_reg_by_id(s, req->reg_id);
         if (reg && reg->pub.root_path[0]) /* names carry the alternate path: "/lwm2m/3/0/0" */
             lwm2m_nodes_strip_prefix(nodes, reg->pub.root_path + 1);
+        if (reg && reg->pub.prefix[0]) /* an end device's answer carries its prefix */
+            lwm2m_nodes_strip_prefix(nodes, reg->pub.prefix);
         result->nodes = nodes;
     } else
         snprintf(err, errlen, "undecodable %s payload at byte %zu: %s", codec->name, e.offset,
@@ -258,8 +260,13 @@ static void finish(lwm2m_server_t *s, srv_request_t *req, lwm2m_result_status_t 
         if (err[0])
             result.error = err;
     }
-    if (reg && s->events.result)
+    if (reg && req->internal) {
+        if (req->type == LWM2M_REQ_READ && status == LWM2M_RESULT_RESPONSE && result.nodes &&
+            result.code == 205 && !reg->closing)
+            srv_gateway_read_done(s, reg, result.nodes, now_ms);
+    } else if (reg && s->events.result) {
         s->events.result(s->events_ctx, &reg->pub, &result);
+    }
     lwm2m_nodes_clear(&nodes);
     lwm2m_links_clear(&links);
     srv_request_free(req);
@@ -547,12 +554,9 @@ static int copy_request(srv_request_t *req, const lwm2m_request_t *r)
     return 0;
 }
 
-int lwm2m_server_request(lwm2m_server_t *s, const char *endpoint, const lwm2m_request_t *r,
-                         int64_t now_ms, uint64_t *ret_id, lwm2m_error_t *err)
+static int submit(lwm2m_server_t *s, srv_reg_t *reg, const lwm2m_request_t *r, bool internal,
+                  int64_t now_ms, uint64_t *ret_id, lwm2m_error_t *err)
 {
-    srv_reg_t *reg = hash_get_str(&s->by_endpoint, endpoint);
-    if (!reg)
-        return lwm2m_error_set(err, LWM2M_ERR_NOT_FOUND, 0, "unknown endpoint");
     int rc = validate(s, r, err);
     if (rc < 0)
         return rc;
@@ -580,6 +584,7 @@ int lwm2m_server_request(lwm2m_server_t *s, const char *endpoint, const lwm2m_re
     req->id = s->next_request_id++;
     req->reg_id = reg->id;
     req->state = REQ_QUEUED;
+    req->internal = internal;
     req->format_forced = r->has_format;
     req->format = r->has_format ? r->format : srv_pick_format(s, reg, r->type, NULL, 0);
     req->timeout_ms = r->timeout_ms ? r->timeout_ms : s->config.request_timeout_ms;
@@ -600,12 +605,27 @@ int lwm2m_server_request(lwm2m_server_t *s, const char *endpoint, const lwm2m_re
     *ret_id = req->id;
     if (!srv_reachable(reg, now_ms)) {
         timers_push(&s->timers, req->ttl_deadline, TIMER_TTL, req->id, 0);
-        if (s->events.queued)
+        if (s->events.queued && !internal)
             s->events.queued(s->events_ctx, &reg->pub, req->id);
         return 0;
     }
     srv_flush_queue(s, reg, now_ms);
     return 0;
+}
+
+int lwm2m_server_request(lwm2m_server_t *s, const char *endpoint, const lwm2m_request_t *r,
+                         int64_t now_ms, uint64_t *ret_id, lwm2m_error_t *err)
+{
+    srv_reg_t *reg = hash_get_str(&s->by_endpoint, endpoint);
+    if (!reg)
+        return lwm2m_error_set(err, LWM2M_ERR_NOT_FOUND, 0, "unknown endpoint");
+    return submit(s, reg, r, false, now_ms, ret_id, err);
+}
+
+int srv_request_internal(lwm2m_server_t *s, srv_reg_t *reg, const lwm2m_request_t *r,
+                         int64_t now_ms, uint64_t *ret_id)
+{
+    return submit(s, reg, r, true, now_ms, ret_id, NULL);
 }
 
 int lwm2m_server_cancel(lwm2m_server_t *s, uint64_t request_id, int64_t now_ms)

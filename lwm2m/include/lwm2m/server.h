@@ -16,7 +16,7 @@
 #include "lwm2m/query.h"
 #include "lwm2m/value.h"
 
-#define LWM2M_LOCATION_MAX 32
+#define LWM2M_LOCATION_MAX 96
 #define LWM2M_ADDRESS_MAX 64
 #define LWM2M_TOKEN_MAX 8
 

@@ -466,6 +466,81 @@ static void test_send_and_transport_failure(void **state)
     assert_int_equal(f->results[0].status, LWM2M_RESULT_FAILED);
 }
 
+static void respond_cf(fixture_t *f, size_t sent_index, int code, int cf, const char *text)
+{
+    lwm2m_peer_t p = peer_at(f, "gw:1");
+    lwm2m_response_t rsp = {.token = f->sent[sent_index].token,
+                            .token_len = f->sent[sent_index].token_len,
+                            .code = code,
+                            .content_format = cf,
+                            .payload = (const uint8_t *)text,
+                            .payload_len = strlen(text),
+                            .observe_seq = -1};
+    assert_int_equal(lwm2m_server_response(f->server, &p, &rsp, 100), 0);
+}
+
+static void test_gateway_end_devices(void **state)
+{
+    fixture_t *f = *state;
+    char loc[LWM2M_LOCATION_MAX];
+    assert_int_equal(uplink(f, LWM2M_UP_REGISTER, NULL, "ep=gw&lt=600&lwm2m=1.2",
+                            "</3/0>,</25/0>,</25/1>", "gw:1", 0, loc),
+                     201);
+    /* the server reads /25 by itself */
+    assert_int_equal(f->sent_count, 1);
+    assert_string_equal(f->sent[0].uri, "/25");
+    respond_cf(
+        f, 0, 205, LWM2M_CF_SENML_JSON,
+        "[{\"bn\":\"/25/0/\",\"n\":\"0\",\"vs\":\"dev-a\"},{\"n\":\"1\",\"vs\":\"d01\"},"
+        "{\"n\":\"3\",\"vs\":\"</3303/0>\"},{\"bn\":\"/25/1/\",\"n\":\"0\",\"vs\":\"dev-b\"},"
+        "{\"n\":\"1\",\"vs\":\"d02\"},{\"n\":\"3\",\"vs\":\"</3303/0>,</3303/1>\"}]");
+    assert_int_equal(f->result_count, 0); /* internal: no result event */
+    assert_int_equal(f->registered, 3);
+    const lwm2m_registration_t *b = lwm2m_server_find(f->server, "dev-b");
+    assert_non_null(b);
+    assert_string_equal(b->gateway, "gw");
+    assert_string_equal(b->prefix, "d02");
+    assert_int_equal(b->objects.count, 2);
+    /* a request to an end device goes through the gateway with the prefix */
+    uint64_t id;
+    lwm2m_request_t r = {.type = LWM2M_REQ_READ,
+                         .path = lwm2m_path_make(3, 3303, 0, 5700, 0),
+                         .depth = -1,
+                         .format = LWM2M_CF_SENML_JSON,
+                         .has_format = true};
+    assert_int_equal(lwm2m_server_request(f->server, "dev-a", &r, 10, &id, NULL), 0);
+    assert_string_equal(f->sent[1].uri, "/d01/3303/0/5700");
+    respond_cf(f, 1, 205, LWM2M_CF_SENML_JSON, "[{\"n\":\"/d01/3303/0/5700\",\"v\":21.5}]");
+    assert_int_equal(f->result_count, 1);
+    assert_int_equal(f->results[0].code, 205);
+    /* an Update with one end device left: the other is removed */
+    assert_int_equal(uplink(f, LWM2M_UP_UPDATE, loc + 3, NULL, "</3/0>,</25/0>", "gw:1", 200, NULL),
+                     204);
+    assert_string_equal(f->sent[2].uri, "/25");
+    respond_cf(f, 2, 205, LWM2M_CF_SENML_JSON,
+               "[{\"bn\":\"/25/0/\",\"n\":\"0\",\"vs\":\"dev-a\"},{\"n\":\"1\",\"vs\":\"d01\"},"
+               "{\"n\":\"3\",\"vs\":\"</3303/0>\"}]");
+    assert_null(lwm2m_server_find(f->server, "dev-b"));
+    assert_int_equal(f->last_dereg, LWM2M_DEREG_REMOVED);
+    assert_non_null(lwm2m_server_find(f->server, "dev-a"));
+    /* Send from the gateway: prefixed records belong to the end device */
+    lwm2m_peer_t p = peer_at(f, "gw:1");
+    const char *senml = "[{\"n\":\"/d01/3303/0/5700\",\"v\":22},{\"n\":\"/3/0/9\",\"v\":80}]";
+    lwm2m_uplink_t up = {.type = LWM2M_UP_SEND,
+                         .content_format = LWM2M_CF_SENML_JSON,
+                         .has_content_format = true,
+                         .payload = (const uint8_t *)senml,
+                         .payload_len = strlen(senml)};
+    lwm2m_uplink_reply_t reply;
+    lwm2m_server_uplink(f->server, &p, &up, 300, &reply);
+    assert_int_equal(reply.code, 204);
+    assert_int_equal(f->sends, 2); /* one for dev-a, one for the gateway itself */
+    /* the gateway leaves: its end devices go with it */
+    assert_int_equal(uplink(f, LWM2M_UP_DEREGISTER, loc + 3, NULL, NULL, "gw:1", 400, NULL), 202);
+    assert_null(lwm2m_server_find(f->server, "dev-a"));
+    assert_int_equal(lwm2m_server_count(f->server), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +556,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_and_transport_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_end_devices, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
