@@ -143,8 +143,9 @@ class MqttClient:
 
 
 class Gateway:
-    def __init__(self, workdir, broker_port, coap_port=None, extra=""):
+    def __init__(self, workdir, broker_port, coap_port=None, extra="", lwm2m_extra=""):
         self.workdir = workdir
+        self.lwm2m_extra = lwm2m_extra  # settings inside the lwm2m group (e.g. mqtt_binding)
         self.coap_port = coap_port or free_port(socket.SOCK_DGRAM)
         self.broker_port = broker_port
         self.state_dir = os.path.join(workdir, "state")
@@ -159,7 +160,8 @@ class Gateway:
         with open(self.config, "w") as f:
             f.write(f'gateway: {{ id = "gw-test"; state_dir = "{self.state_dir}"; '
                     f'log_level = "debug"; stats_interval = 0; }};\n'
-                    f'lwm2m: {{ listen = ["127.0.0.1:{self.coap_port}"]; lifetime_min = 1; }};\n'
+                    f'lwm2m: {{ listen = ["127.0.0.1:{self.coap_port}"]; lifetime_min = 1; '
+                    f'{self.lwm2m_extra} }};\n'
                     f'mqtt: {{ uri = "tcp://127.0.0.1:{self.broker_port}"; '
                     f'reconnect_min = 1; reconnect_max = 2; keepalive = 5; }};\n'
                     f"{self.extra}\n")
@@ -172,6 +174,8 @@ class Gateway:
         wait_for(lambda: "started" in self.read_log() or self.proc.poll() is not None,
                  what="gateway start")
         assert self.proc.poll() is None, self.read_log()
+        if wait_online:  # subscribed to commands: what is published from now on arrives
+            wait_for(lambda: "mqtt: connected" in self.read_log(), what="gateway MQTT connect")
         return self
 
     def read_log(self):
