@@ -116,6 +116,8 @@ const conf_key_t conf_schema[] = {
         "Queued commands per device; 0 = no queueing."),
     INT("lwm2m.queue.ttl", lwm2m.queue.ttl, 1, 2592000, "3600",
         "Longest time a queued command waits, seconds."),
+    INT("lwm2m.queue.awake_time", lwm2m.queue.awake_time, 1, 86400, "93",
+        "Seconds a queue-mode device stays reachable after it last sent something."),
     GROUP("lwm2m.dtls", "CoAP over DTLS (credentials come with the security settings)."),
     BOOL("lwm2m.dtls.enabled", lwm2m.dtls.enabled, "false", "Listen for DTLS."),
     LISTEN("lwm2m.dtls.listen", lwm2m.dtls.listen, "0.0.0.0:5684, [::]:5684",

@@ -64,6 +64,15 @@ static void on_mqtt_fd(void *ctx, int fd, uint32_t events)
     loop_set_deadline(app->loop, app->server_timer, loop_now_ms());
 }
 
+static void on_binding_fd(void *ctx, int fd, uint32_t events)
+{
+    app_t *app = ctx;
+    (void)fd;
+    (void)events;
+    binding_process(app->binding, loop_now_ms());
+    loop_set_deadline(app->loop, app->server_timer, loop_now_ms());
+}
+
 static int64_t server_tick(void *ctx, int64_t now_ms)
 {
     app_t *app = ctx;
@@ -197,6 +206,7 @@ static int start_server(app_t *app, const lmg_conf_t *c)
         .queue_ttl_ms = (uint32_t)c->lwm2m.queue.ttl * 1000,
         .queue_max_per_device = (size_t)c->lwm2m.queue.max_per_device,
         .queue_disabled = c->lwm2m.queue.max_per_device == 0,
+        .awake_window_ms = (uint32_t)c->lwm2m.queue.awake_time * 1000,
         .max_devices = (size_t)c->lwm2m.max_devices,
         .max_payload = (size_t)c->lwm2m.max_payload,
         .model = app->model,
@@ -270,13 +280,27 @@ static void restore_registration(void *ctx, const lwm2m_registration_t *saved,
 {
     app_t *app = ctx;
     lwm2m_registration_t reg = *saved;
-    if (strcmp(transport, "coap") != 0)
+    if (strcmp(transport, "mqtt") == 0 && app->binding)
+        binding_restore(app->binding, &reg);
+    else if (strcmp(transport, "coap") == 0)
+        reg.peer.transport = coap_transport_iface(app->coap);
+    else
         return; /* other transports restore themselves when they start */
-    reg.peer.transport = coap_transport_iface(app->coap);
     if (lwm2m_server_restore(app->server, &reg, loop_now_ms()) == 0) {
         app_device_subscriptions(app, reg.endpoint, true);
         app_observe_device(app, lwm2m_server_find(app->server, reg.endpoint));
     }
+}
+
+static int start_binding(app_t *app, const lmg_conf_t *c)
+{
+    char err[256];
+    app->binding = binding_new(app->server, c, err, sizeof(err));
+    if (!app->binding || binding_start(app->binding) < 0) {
+        log_error("lwm2m.mqtt_binding: %s", app->binding ? "cannot start" : err);
+        return -1;
+    }
+    return loop_add_fd(app->loop, binding_fd(app->binding), EPOLLIN, on_binding_fd, app);
 }
 
 static void restore_command(void *ctx, const state_command_t *sc)
@@ -339,6 +363,8 @@ int app_start(app_t *app, const char *config_path, lmg_conf_t *conf)
         return -1;
     loop_add_fd(app->loop, coap_transport_fd(app->coap), EPOLLIN, on_coap_fd, app);
     loop_add_fd(app->loop, mqtt_client_fd(app->mqtt), EPOLLIN, on_mqtt_fd, app);
+    if (conf->lwm2m.mqtt_binding.enabled && start_binding(app, conf) < 0)
+        return -1;
     app->server_timer = loop_add_timer(app->loop, server_tick, app);
     app->coap_timer = loop_add_timer(app->loop, coap_tick, app);
     loop_set_deadline(app->loop, app->coap_timer, loop_now_ms());
@@ -433,6 +459,7 @@ void app_stop(app_t *app)
     }
     lwm2m_server_free(app->server);
     coap_transport_free(app->coap);
+    binding_free(app->binding); /* after the server: freeing it forgets tokens here */
     mqtt_client_free(app->mqtt);
     bridge_free(app->bridge);
     for (size_t i = 0; i < app->rule_count; i++)

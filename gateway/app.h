@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "binding.h"
 #include "bridge/bridge.h"
 #include "conf/config.h"
 #include "loop.h"
@@ -25,6 +26,7 @@ typedef struct app {
     lwm2m_model_t *model;
     lwm2m_server_t *server;
     coap_transport_t *coap;
+    binding_t *binding; /* the MQTT transport binding; NULL when not enabled */
     mqtt_client_t *mqtt;
     bridge_t *bridge;
     bridge_rule_t *rules; /* built from conf->observe */

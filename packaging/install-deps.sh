@@ -3,20 +3,34 @@
 # on Debian 12. Idempotent: packages already present are left alone.
 #   packaging/install-deps.sh          build + run dependencies
 #   packaging/install-deps.sh --test   also what the test suite needs
+#   packaging/install-deps.sh --packaging   also what packaging/build-packages.sh and
+#                                      packaging/ci-check.sh need (lintian, cross compilers,
+#                                      qemu-user, debootstrap, systemd-nspawn, shellcheck);
+#                                      may follow --test
 set -eu
 
 build_pkgs="build-essential cmake pkg-config
   libcoap3-dev libpaho-mqtt-dev libssl-dev libmbedtls-dev libcbor-dev libconfig-dev
-  libexpat1-dev libsqlite3-dev libjson-c-dev libsystemd-dev
+  libexpat1-dev libsqlite3-dev libjson-c-dev libcmocka-dev
   mosquitto mosquitto-clients"
-test_pkgs="clang libclang-rt-14-dev clang-format libcmocka-dev libcoap3-bin
+# Packaging: .deb checks, cross builds for arm64/armhf (the target libraries come from a sysroot
+# that packaging/cross/make-sysroot.sh assembles, not from multiarch), OpenWrt script checks.
+packaging_pkgs="dpkg-dev file lintian debootstrap systemd-container shellcheck
+  gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+  gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf qemu-user"
+test_pkgs="clang libclang-rt-14-dev clang-format libcoap3-bin
   python3 python3-paho-mqtt python3-cbor2 python3-pytest"
 
 pkgs=$build_pkgs
-if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs $test_pkgs"
-    command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
-fi
+for arg in "$@"; do
+    case "$arg" in
+    --test)
+        pkgs="$pkgs $test_pkgs"
+        command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
+        ;;
+    --packaging) pkgs="$pkgs $packaging_pkgs" ;;
+    esac
+done
 
 missing=""
 for p in $pkgs; do

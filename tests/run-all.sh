@@ -8,7 +8,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-packaging/install-deps.sh --test
+packaging/install-deps.sh --test --packaging
 
 jobs=$(nproc 2>/dev/null || echo 2)
 build=${BUILD_DIR:-build-test}

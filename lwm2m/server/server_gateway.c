@@ -120,7 +120,7 @@ static void upsert_end_device(lwm2m_server_t *s, srv_reg_t *gw, const end_device
         if (!dev)
             return;
         dev->id = s->next_reg_id++;
-        snprintf(dev->pub.endpoint, sizeof(dev->pub.endpoint), "%s", d->id);
+        snprintf(dev->pub.endpoint, sizeof(dev->pub.endpoint), "%.255s", d->id);
         snprintf(dev->pub.location, sizeof(dev->pub.location), "%.60s/%.31s", gw->pub.location,
                  d->prefix);
         snprintf(dev->pub.gateway, sizeof(dev->pub.gateway), "%s", gw->pub.endpoint);

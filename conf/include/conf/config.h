@@ -106,6 +106,7 @@ typedef struct lmg_conf {
         struct {
             int max_per_device; /* 0 = no queueing */
             int ttl;            /* seconds */
+            int awake_time;     /* seconds a queue-mode device stays reachable */
         } queue;
         struct {
             bool enabled;
