@@ -161,7 +161,7 @@ class Gateway:
             f.write(f'gateway: {{ id = "gw-test"; state_dir = "{self.state_dir}"; '
                     f'log_level = "debug"; stats_interval = 0; }};\n'
                     f'lwm2m: {{ listen = ["127.0.0.1:{self.coap_port}"]; lifetime_min = 1; '
-                    f'{self.lwm2m_extra} }};\n'
+                    f'queue = {{ awake_time = 2; }}; {self.lwm2m_extra} }};\n'
                     f'mqtt: {{ uri = "tcp://127.0.0.1:{self.broker_port}"; '
                     f'reconnect_min = 1; reconnect_max = 2; keepalive = 5; }};\n'
                     f"{self.extra}\n")
