@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -447,6 +448,29 @@ int app_run(app_t *app)
     return rc < 0 ? 1 : app->exit_code;
 }
 
+static void ignore_event(void *ctx, const mqtt_event_t *ev)
+{
+    (void)ctx;
+    (void)ev;
+}
+
+/* Waits (at most timeout_ms) until the broker acknowledged what is buffered, so that the
+ * offline status is out before the connection closes. */
+static void flush_mqtt(app_t *app, int timeout_ms)
+{
+    int64_t deadline = loop_now_ms() + timeout_ms;
+    struct pollfd pfd = {.fd = mqtt_client_fd(app->mqtt), .events = POLLIN};
+    for (;;) {
+        mqtt_stats_t st;
+        mqtt_client_stats(app->mqtt, &st);
+        int64_t left = deadline - loop_now_ms();
+        if (!st.connected || (st.buffered == 0 && st.inflight == 0) || left <= 0)
+            return;
+        if (poll(&pfd, 1, (int)(left < 50 ? left : 50)) > 0)
+            mqtt_client_dispatch(app->mqtt, ignore_event, NULL);
+    }
+}
+
 void app_stop(app_t *app)
 {
     if (app->server && app->mqtt) {
@@ -455,7 +479,8 @@ void app_stop(app_t *app)
         lwm2m_server_free(app->server);
         app->server = NULL;
         app_publish_status(app, false);
-        mqtt_client_stop(app->mqtt, 2000);
+        flush_mqtt(app, 2000);
+        mqtt_client_stop(app->mqtt, 200);
     }
     lwm2m_server_free(app->server);
     coap_transport_free(app->coap);
