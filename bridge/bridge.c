@@ -327,6 +327,18 @@ void bridge_event(bridge_t *b, const char *endpoint, const char *event, json_obj
     bridge_out_json(out, topic, j, b->config.qos_event, false, NULL, 0);
 }
 
+void bridge_security_event(bridge_t *b, const char *endpoint, const char *credential,
+                           const char *identity, const char *reason, int64_t wall_ms,
+                           bridge_out_t *out)
+{
+    json_object *e = json_object_new_object();
+    json_object_object_add(e, "credential", json_object_new_string(credential));
+    if (identity && identity[0])
+        json_object_object_add(e, "identity", json_object_new_string(identity));
+    json_object_object_add(e, "reason", json_object_new_string(reason));
+    bridge_event(b, endpoint, "security", e, wall_ms, out);
+}
+
 void bridge_registered(bridge_t *b, const lwm2m_registration_t *reg, bool replaced, int64_t wall_ms,
                        bridge_out_t *out)
 {

@@ -64,6 +64,36 @@ static void check_order(conf_ctx_t *ctx, const char *min_key, int min, const cha
                    max, min);
 }
 
+static void dtls_error(conf_ctx_t *ctx, const char *key, const char *why)
+{
+    conf_error(ctx, conf_loc_of(ctx, key), key, "%s", why);
+}
+
+/* One PKI mode per DTLS listener set: libcoap 4.3.1 takes X.509 or RPK, not both. */
+static void check_dtls_credentials(conf_ctx_t *ctx)
+{
+    const lmg_conf_t *c = ctx->conf;
+    bool psk = c->lwm2m.dtls.psk_file[0], rpk = c->lwm2m.dtls.rpk_file[0];
+    bool ca = c->lwm2m.dtls.ca_file[0], cert = c->lwm2m.dtls.cert_file[0];
+    bool key = c->lwm2m.dtls.key_file[0];
+    if (!psk && !rpk && !cert)
+        dtls_error(ctx, "lwm2m.dtls.enabled",
+                   "DTLS needs credentials: set psk_file, rpk_file or cert_file in lwm2m.dtls");
+    if (rpk && cert)
+        dtls_error(ctx, "lwm2m.dtls.rpk_file",
+                   "rpk_file and cert_file cannot be combined: libcoap takes one PKI mode "
+                   "(raw public keys or X.509) per gateway; PSK works with either");
+    if ((rpk || cert) && !key)
+        dtls_error(ctx, rpk ? "lwm2m.dtls.rpk_file" : "lwm2m.dtls.cert_file",
+                   "needs lwm2m.dtls.key_file (the server's private key)");
+    if (cert && !ca)
+        dtls_error(ctx, "lwm2m.dtls.cert_file",
+                   "needs lwm2m.dtls.ca_file (the CA that signs device certificates)");
+    if ((ca || key) && !cert && !rpk)
+        dtls_error(ctx, ca ? "lwm2m.dtls.ca_file" : "lwm2m.dtls.key_file",
+                   "set cert_file (X.509) or rpk_file (raw public keys) as well");
+}
+
 static void check_transports(conf_ctx_t *ctx)
 {
     const lmg_conf_t *c = ctx->conf;
@@ -76,6 +106,7 @@ static void check_transports(conf_ctx_t *ctx)
                    "lwm2m.mqtt_binding");
     if (!c->lwm2m.dtls.enabled)
         return;
+    check_dtls_credentials(ctx);
     for (size_t i = 0; i < c->lwm2m.dtls.listen.count; i++) {
         const lmg_conf_listen_t *d = &c->lwm2m.dtls.listen.items[i];
         for (size_t j = 0; j < c->lwm2m.listen.count; j++) {

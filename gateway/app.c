@@ -187,6 +187,15 @@ static void print_ddf_error(void *ctx, const char *path, const lwm2m_error_t *er
     log_warning("objects: %s: %s (skipped)", path, err->message);
 }
 
+/* The credential store from the files the config names; NULL with a message in err. */
+static lwm2m_cred_store_t *load_credentials(const lmg_conf_t *c, char *err, size_t errlen)
+{
+    lwm2m_cred_config_t cc = {.psk_file = c->lwm2m.dtls.enabled ? c->lwm2m.dtls.psk_file : NULL,
+                              .rpk_file = c->lwm2m.dtls.enabled ? c->lwm2m.dtls.rpk_file : NULL,
+                              .nosec = c->lwm2m.nosec};
+    return lwm2m_cred_load(&cc, err, errlen);
+}
+
 static int start_server(app_t *app, const lmg_conf_t *c)
 {
     char err[256];
@@ -220,14 +229,38 @@ static int start_server(app_t *app, const lmg_conf_t *c)
     size_t n = 0;
     for (size_t i = 0; i < c->lwm2m.listen.count && n < 16; i++)
         listen[n++] = c->lwm2m.listen.items[i].text;
-    coap_transport_config_t tc = {
-        .listen = listen, .listen_count = n, .max_payload = (size_t)c->lwm2m.max_payload};
+    const char *dtls_listen[16];
+    size_t dn = 0;
+    for (size_t i = 0; c->lwm2m.dtls.enabled && i < c->lwm2m.dtls.listen.count && dn < 16; i++)
+        dtls_listen[dn++] = c->lwm2m.dtls.listen.items[i].text;
+    coap_transport_config_t tc = {.listen = listen,
+                                  .listen_count = n,
+                                  .max_payload = (size_t)c->lwm2m.max_payload,
+                                  .dtls_listen = dtls_listen,
+                                  .dtls_listen_count = dn,
+                                  .ca_file = c->lwm2m.dtls.ca_file,
+                                  .cert_file = c->lwm2m.dtls.cert_file,
+                                  .key_file = c->lwm2m.dtls.key_file,
+                                  .rpk = c->lwm2m.dtls.rpk_file[0] != 0};
+    app->creds = load_credentials(c, err, sizeof(err));
+    if (!app->creds) {
+        log_error("lwm2m.dtls: %s", err);
+        return -EINVAL;
+    }
     coap_transport_set_log(coap_log, log_enabled(LOG_LEVEL_DEBUG) ? 7 : 4);
     app->coap = coap_transport_new(app->server, &tc, err, sizeof(err));
     if (!app->coap) {
         log_error("lwm2m: %s", err);
         return -EADDRINUSE;
     }
+    coap_transport_set_credentials(app->coap, app->creds);
+    coap_transport_set_security_handler(app->coap, app_on_security, app);
+    if (dn)
+        log_info("lwm2m: DTLS (%s) with %zu PSK and %zu RPK credentials%s",
+                 coap_transport_tls_library(err, sizeof(err)),
+                 lwm2m_cred_count(app->creds, LWM2M_CRED_PSK),
+                 lwm2m_cred_count(app->creds, LWM2M_CRED_RPK),
+                 c->lwm2m.dtls.cert_file[0] ? ", X.509" : "");
     return 0;
 }
 
@@ -285,6 +318,8 @@ static void restore_registration(void *ctx, const lwm2m_registration_t *saved,
         binding_restore(app->binding, &reg);
     else if (strcmp(transport, "coap") == 0)
         reg.peer.transport = coap_transport_iface(app->coap);
+    else if (strcmp(transport, "coaps") == 0)
+        reg.peer.transport = coap_transport_dtls_iface(app->coap);
     else
         return; /* other transports restore themselves when they start */
     if (lwm2m_server_restore(app->server, &reg, loop_now_ms()) == 0) {
@@ -414,6 +449,15 @@ static void reload(app_t *app)
         log_warning("reload: listeners or the MQTT broker changed; restart the gateway to "
                     "apply that part");
     log_set_level((log_level_t)next->gateway.log_level);
+    char err[512];
+    lwm2m_cred_store_t *creds = load_credentials(next, err, sizeof(err));
+    if (creds) {
+        coap_transport_set_credentials(app->coap, creds);
+        lwm2m_cred_free(app->creds);
+        app->creds = creds;
+    } else {
+        log_error("reload: lwm2m.dtls: %s; the running credentials are kept", err);
+    }
     if (build_rules(app, next) == 0) {
         bridge_config_t bc;
         bridge_config_from(app, next, &bc);
@@ -484,6 +528,8 @@ void app_stop(app_t *app)
     }
     lwm2m_server_free(app->server);
     coap_transport_free(app->coap);
+    lwm2m_cred_free(app->creds);
+    app->creds = NULL;
     binding_free(app->binding); /* after the server: freeing it forgets tokens here */
     mqtt_client_free(app->mqtt);
     bridge_free(app->bridge);

@@ -26,7 +26,8 @@ typedef struct app {
     lwm2m_model_t *model;
     lwm2m_server_t *server;
     coap_transport_t *coap;
-    binding_t *binding; /* the MQTT transport binding; NULL when not enabled */
+    lwm2m_cred_store_t *creds; /* DTLS credentials and the NoSec policy; swapped on reload */
+    binding_t *binding;        /* the MQTT transport binding; NULL when not enabled */
     mqtt_client_t *mqtt;
     bridge_t *bridge;
     bridge_rule_t *rules; /* built from conf->observe */
@@ -61,5 +62,8 @@ void app_submit(app_t *app, bridge_command_t *cmd);
 void app_observe_device(app_t *app, const lwm2m_registration_t *reg);
 void app_publish_status(app_t *app, bool online);
 void app_device_subscriptions(app_t *app, const char *endpoint, bool subscribe);
+/* The transport refused a device (4.03): log it and publish a security event. */
+void app_on_security(void *ctx, const char *endpoint, const lwm2m_cred_identity_t *identity,
+                     const char *reason);
 
 #endif

@@ -28,6 +28,18 @@ void app_publish(app_t *app, bridge_out_t *out)
     bridge_out_clear(out);
 }
 
+void app_on_security(void *ctx, const char *endpoint, const lwm2m_cred_identity_t *identity,
+                     const char *reason)
+{
+    app_t *app = ctx;
+    bridge_out_t out = {0};
+    const char *kind = lwm2m_cred_kind_name(identity->kind);
+    log_warning("%s: refused (%s%s%s): %s", endpoint, kind, identity->value[0] ? " " : "",
+                identity->value, reason);
+    bridge_security_event(app->bridge, endpoint, kind, identity->value, reason, wall(), &out);
+    app_publish(app, &out);
+}
+
 static void bind_submitting(app_t *app, uint64_t request_id)
 {
     if (app->submitting && !app->submitted) {

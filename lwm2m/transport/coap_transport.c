@@ -7,35 +7,13 @@
  * core, keyed by address. We hold a reference to at most max_sessions sessions and release the
  * ones idle longer than session_idle_ms, because libcoap's per-packet work grows with the
  * number of live sessions. */
-#include "lwm2m/coap_transport.h"
-
 #include <arpa/inet.h>
-#include <coap3/coap.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../server/hash.h"
-
-typedef struct held_session {
-    coap_session_t *session;
-    char address[LWM2M_ADDRESS_MAX];
-    int64_t last_used_ms;
-} held_session_t;
-
-struct coap_transport {
-    lwm2m_transport_t iface;
-    lwm2m_server_t *server;
-    coap_context_t *ctx;
-    coap_transport_config_t cfg;
-    coap_address_t local[8]; /* listen addresses, for sessions we open ourselves */
-    size_t local_count;
-    hash_table_t sessions; /* address -> held_session_t */
-    int64_t now_ms;
-    int64_t next_sweep_ms;
-    coap_transport_stats_t stats;
-};
+#include "coap_internal.h"
 
 static coap_transport_log_fn log_fn;
 
@@ -100,7 +78,7 @@ static int parse_address(const char *text, coap_address_t *ret)
     return inet_pton(AF_INET, host, &ret->addr.sin.sin_addr) == 1 ? 0 : -EINVAL;
 }
 
-static coap_transport_t *transport_of(coap_session_t *session)
+coap_transport_t *coap_transport_of(coap_session_t *session)
 {
     coap_context_t *ctx = coap_session_get_context(session);
     for (size_t i = 0; i < sizeof(registry) / sizeof(registry[0]); i++)
@@ -121,16 +99,30 @@ static int registry_set(coap_context_t *ctx, coap_transport_t *t)
     return -ENOSPC;
 }
 
+static bool is_dtls(const coap_session_t *session)
+{
+    return coap_session_get_proto(session) == COAP_PROTO_DTLS;
+}
+
 static void peer_of(coap_transport_t *t, coap_session_t *session, lwm2m_peer_t *peer)
 {
     memset(peer, 0, sizeof(*peer));
-    peer->transport = &t->iface;
+    peer->transport = is_dtls(session) ? &t->iface_dtls : &t->iface;
     format_address(coap_session_get_addr_remote(session), peer->address, sizeof(peer->address));
 }
 
-/* Keeps a reference to the session the device last used, so requests go out on it. */
-static void hold_session(coap_transport_t *t, coap_session_t *session, const char *address)
+/* Held sessions are keyed by transport and address: a DTLS and a plain peer never share one. */
+static void session_key(const lwm2m_transport_t *transport, const char *address, char *buf,
+                        size_t size)
 {
+    snprintf(buf, size, "%s|%s", transport->name, address);
+}
+
+/* Keeps a reference to the session the device last used, so requests go out on it. */
+static void hold_session(coap_transport_t *t, coap_session_t *session, const lwm2m_peer_t *peer)
+{
+    char address[sizeof(((held_session_t *)0)->address)];
+    session_key(peer->transport, peer->address, address, sizeof(address));
     held_session_t *h = hash_get_str(&t->sessions, address);
     if (h && h->session == session) {
         h->last_used_ms = t->now_ms;
@@ -149,6 +141,9 @@ static void hold_session(coap_transport_t *t, coap_session_t *session, const cha
     }
     h->session = coap_session_reference(session);
     h->last_used_ms = t->now_ms;
+    /* Observations live in the server core, not in the session: releasing an idle session
+     * must not cancel them. */
+    coap_session_set_no_observe_cancel(session);
 }
 
 static void drop_session(coap_transport_t *t, held_session_t *h)
@@ -213,7 +208,7 @@ static void set_code(coap_pdu_t *response, int code)
 static void handle_uplink(coap_session_t *session, const coap_pdu_t *request, coap_pdu_t *response,
                           lwm2m_uplink_type_t type, const char *location)
 {
-    coap_transport_t *t = transport_of(session);
+    coap_transport_t *t = coap_transport_of(session);
     char query[1024];
     lwm2m_peer_t peer;
     lwm2m_uplink_reply_t reply;
@@ -231,10 +226,15 @@ static void handle_uplink(coap_session_t *session, const coap_pdu_t *request, co
                          .payload = data,
                          .payload_len = data ? len : 0};
     t->stats.uplinks++;
+    if (coap_dtls_authorize(t, session, request, type, location) != 0) {
+        set_code(response, 403);
+        return;
+    }
+    /* Hold the session first: the server's event handlers may send requests to the device
+     * (auto-observe at Register) from inside the uplink, and they must use this session. */
+    hold_session(t, session, &peer);
     lwm2m_server_uplink(t->server, &peer, &up, t->now_ms, &reply);
     set_code(response, reply.code);
-    if (reply.code / 100 == 2)
-        hold_session(t, session, peer.address);
     if (reply.code == 201) {
         char loc[LWM2M_LOCATION_MAX];
         snprintf(loc, sizeof(loc), "%s", reply.location);
@@ -329,7 +329,7 @@ static void collect_location(const coap_pdu_t *pdu, char *buf, size_t size)
 static coap_response_t handle_response(coap_session_t *session, const coap_pdu_t *sent,
                                        const coap_pdu_t *received, const coap_mid_t mid)
 {
-    coap_transport_t *t = transport_of(session);
+    coap_transport_t *t = coap_transport_of(session);
     coap_bin_const_t token = coap_pdu_get_token(received);
     coap_opt_iterator_t it;
     coap_opt_t *obs = coap_check_option(received, COAP_OPTION_OBSERVE, &it);
@@ -365,7 +365,7 @@ static coap_response_t handle_response(coap_session_t *session, const coap_pdu_t
 static void handle_nack(coap_session_t *session, const coap_pdu_t *sent,
                         const coap_nack_reason_t reason, const coap_mid_t mid)
 {
-    coap_transport_t *t = transport_of(session);
+    coap_transport_t *t = coap_transport_of(session);
     lwm2m_peer_t peer;
     (void)mid;
     if (!sent)
@@ -383,14 +383,19 @@ static void handle_nack(coap_session_t *session, const coap_pdu_t *sent,
     lwm2m_server_transport_error(t->server, &peer, token.s, token.length, status, t->now_ms);
 }
 
-/* The session to reach a device: the one it last used, or a new one from our own port. */
+/* The session to reach a device: the one it last used, or a new one from our own port. A
+ * DTLS device is reachable only on the session it set up: a server cannot start a handshake. */
 static coap_session_t *session_for(coap_transport_t *t, const lwm2m_peer_t *peer)
 {
-    held_session_t *h = hash_get_str(&t->sessions, peer->address);
+    char key[sizeof(((held_session_t *)0)->address)];
+    session_key(peer->transport, peer->address, key, sizeof(key));
+    held_session_t *h = hash_get_str(&t->sessions, key);
     if (h) {
         h->last_used_ms = t->now_ms;
         return h->session;
     }
+    if (peer->transport == &t->iface_dtls)
+        return NULL;
     coap_address_t remote;
     if (parse_address(peer->address, &remote) < 0)
         return NULL;
@@ -400,9 +405,9 @@ static coap_session_t *session_for(coap_transport_t *t, const lwm2m_peer_t *peer
         coap_session_t *s = coap_new_client_session(t->ctx, &t->local[i], &remote, COAP_PROTO_UDP);
         if (!s)
             continue;
-        hold_session(t, s, peer->address);
+        hold_session(t, s, peer);
         coap_session_release(s); /* hold_session took its own reference */
-        h = hash_get_str(&t->sessions, peer->address);
+        h = hash_get_str(&t->sessions, key);
         return h ? h->session : NULL;
     }
     return NULL;
@@ -508,23 +513,35 @@ static int transport_send(void *ctx, const lwm2m_peer_t *peer, const lwm2m_downl
     return coap_send(session, pdu) == COAP_INVALID_MID ? -EIO : 0;
 }
 
-static int bind_listeners(coap_transport_t *t, char *err, size_t errlen)
+static int bind_list(coap_transport_t *t, const char *const *list, size_t count, coap_proto_t proto,
+                     char *err, size_t errlen)
 {
-    for (size_t i = 0; i < t->cfg.listen_count; i++) {
+    for (size_t i = 0; i < count; i++) {
         coap_address_t addr;
-        if (t->local_count >= sizeof(t->local) / sizeof(t->local[0]) ||
-            parse_address(t->cfg.listen[i], &addr) < 0) {
-            snprintf(err, errlen, "%s: not an address:port", t->cfg.listen[i]);
+        if (parse_address(list[i], &addr) < 0) {
+            snprintf(err, errlen, "%s: not an address:port", list[i]);
             return -EINVAL;
         }
-        if (!coap_new_endpoint(t->ctx, &addr, COAP_PROTO_UDP)) {
-            snprintf(err, errlen, "%s: cannot listen (address in use or not available)",
-                     t->cfg.listen[i]);
+        if (!coap_new_endpoint(t->ctx, &addr, proto)) {
+            snprintf(err, errlen, "%s: cannot listen (address in use or not available)", list[i]);
             return -EADDRINUSE;
         }
-        t->local[t->local_count++] = addr;
+        if (proto == COAP_PROTO_UDP && t->local_count < sizeof(t->local) / sizeof(t->local[0]))
+            t->local[t->local_count++] = addr;
     }
     return 0;
+}
+
+static int bind_listeners(coap_transport_t *t, char *err, size_t errlen)
+{
+    int r = bind_list(t, t->cfg.listen, t->cfg.listen_count, COAP_PROTO_UDP, err, errlen);
+    if (r == 0 && t->cfg.dtls_listen_count) {
+        r = coap_dtls_setup(t, err, errlen);
+        if (r == 0)
+            r = bind_list(t, t->cfg.dtls_listen, t->cfg.dtls_listen_count, COAP_PROTO_DTLS, err,
+                          errlen);
+    }
+    return r;
 }
 
 coap_transport_t *coap_transport_new(lwm2m_server_t *server, const coap_transport_config_t *cfg,
@@ -545,6 +562,7 @@ coap_transport_t *coap_transport_new(lwm2m_server_t *server, const coap_transpor
     if (!t->cfg.max_payload)
         t->cfg.max_payload = 1024 * 1024;
     t->iface = (lwm2m_transport_t){.name = "coap", .send = transport_send, .ctx = t};
+    t->iface_dtls = (lwm2m_transport_t){.name = "coaps", .send = transport_send, .ctx = t};
     hash_init(&t->sessions);
     t->ctx = coap_new_context(NULL);
     if (!t->ctx) {
@@ -561,6 +579,7 @@ coap_transport_t *coap_transport_new(lwm2m_server_t *server, const coap_transpor
     coap_context_set_block_mode(t->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
     coap_register_response_handler(t->ctx, handle_response);
     coap_register_nack_handler(t->ctx, handle_nack);
+    coap_register_event_handler(t->ctx, coap_dtls_event);
     coap_resource_t *any = coap_resource_unknown_init2(handle_any, 0);
     coap_register_handler(any, COAP_REQUEST_POST, handle_any);
     coap_register_handler(any, COAP_REQUEST_DELETE, handle_any);
@@ -595,12 +614,18 @@ void coap_transport_free(coap_transport_t *t)
     hash_free(&t->sessions);
     registry_set(t->ctx, NULL);
     coap_free_context(t->ctx);
+    coap_dtls_cleanup(t);
     free(t);
 }
 
 const lwm2m_transport_t *coap_transport_iface(const coap_transport_t *t)
 {
     return &t->iface;
+}
+
+const lwm2m_transport_t *coap_transport_dtls_iface(const coap_transport_t *t)
+{
+    return &t->iface_dtls;
 }
 
 int coap_transport_fd(const coap_transport_t *t)

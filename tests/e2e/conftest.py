@@ -43,17 +43,23 @@ def wait_for(predicate, timeout=10.0, interval=0.02, what="condition"):
 
 
 class Broker:
-    def __init__(self, workdir, port=None, extra=""):
+    def __init__(self, workdir, port=None, extra="", persistent=False):
         self.port = port or free_port()
         self.workdir = workdir
         self.extra = extra
+        self.persistent = persistent  # keep sessions and queued messages across a restart
         self.proc = None
 
     def start(self):
         conf = os.path.join(self.workdir, f"mosquitto-{self.port}.conf")
+        persistence = (f"persistence true\npersistence_location {self.workdir}/\n"
+                       "max_queued_messages 100000\n" if self.persistent
+                       else "persistence false\n")
+        # As root, mosquitto would switch to its own user, which can't read our temp dir.
+        user = "user root\n" if os.geteuid() == 0 else ""
         with open(conf, "w") as f:
-            f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
-                    f"persistence false\n{self.extra}\n")
+            f.write(f"{user}listener {self.port} 127.0.0.1\nallow_anonymous true\n"
+                    f"{persistence}{self.extra}\n")
         self.log = open(os.path.join(self.workdir, f"mosquitto-{self.port}.log"), "a")
         self.proc = subprocess.Popen(["mosquitto", "-c", conf], stdout=self.log,
                                      stderr=subprocess.STDOUT)
@@ -77,12 +83,14 @@ class Broker:
 class MqttClient:
     """A subscriber that records every message, and a publisher for commands."""
 
-    def __init__(self, port, version=mqtt.MQTTv5):
+    def __init__(self, port, version=mqtt.MQTTv5, client_id=None, clean_session=True):
         self.messages = []
         self.lock = threading.Lock()
         self.version = version
-        self.client = mqtt.Client(client_id=f"test-{os.getpid()}-{time.monotonic_ns()}",
-                                  protocol=version)
+        kw = {} if version == mqtt.MQTTv5 else {"clean_session": clean_session}
+        self.client = mqtt.Client(
+            client_id=client_id or f"test-{os.getpid()}-{time.monotonic_ns()}",
+            protocol=version, **kw)
         self.client.on_message = self._on_message
         connected = threading.Event()
         self.client.on_connect = lambda *a, **k: connected.set()
@@ -143,8 +151,12 @@ class MqttClient:
 
 
 class Gateway:
-    def __init__(self, workdir, broker_port, coap_port=None, extra="", lwm2m_extra=""):
+    def __init__(self, workdir, broker_port, coap_port=None, extra="", lwm2m_extra="",
+                 mqtt_extra="", mqtt_uri=None, stats_interval=0):
         self.workdir = workdir
+        self.stats_interval = stats_interval
+        self.mqtt_extra = mqtt_extra  # settings inside the mqtt group (tls, buffer)
+        self.mqtt_uri = mqtt_uri or f"tcp://127.0.0.1:{broker_port}"
         self.lwm2m_extra = lwm2m_extra  # settings inside the lwm2m group (e.g. mqtt_binding)
         self.coap_port = coap_port or free_port(socket.SOCK_DGRAM)
         self.broker_port = broker_port
@@ -159,11 +171,11 @@ class Gateway:
             self.extra = extra
         with open(self.config, "w") as f:
             f.write(f'gateway: {{ id = "gw-test"; state_dir = "{self.state_dir}"; '
-                    f'log_level = "debug"; stats_interval = 0; }};\n'
+                    f'log_level = "debug"; stats_interval = {self.stats_interval}; }};\n'
                     f'lwm2m: {{ listen = ["127.0.0.1:{self.coap_port}"]; lifetime_min = 1; '
                     f'queue = {{ awake_time = 2; }}; {self.lwm2m_extra} }};\n'
-                    f'mqtt: {{ uri = "tcp://127.0.0.1:{self.broker_port}"; '
-                    f'reconnect_min = 1; reconnect_max = 2; keepalive = 5; }};\n'
+                    f'mqtt: {{ uri = "{self.mqtt_uri}"; '
+                    f'reconnect_min = 1; reconnect_max = 2; keepalive = 5; {self.mqtt_extra} }};\n'
                     f"{self.extra}\n")
 
     def start(self, env=None, wait_online=True):

@@ -91,6 +91,13 @@ void bridge_result(bridge_t *b, const lwm2m_registration_t *reg, const lwm2m_res
 void bridge_queued(bridge_t *b, const lwm2m_registration_t *reg, uint64_t request_id,
                    int64_t wall_ms, bridge_out_t *out);
 
+/* A device was refused for security reasons (wrong credential for the endpoint, NoSec not
+ * allowed): an event "security" on {root}/{endpoint}/event with the credential kind ("psk",
+ * "rpk", "x509", "none"), the identity it proved (never a key) and the reason. */
+void bridge_security_event(bridge_t *b, const char *endpoint, const char *credential,
+                           const char *identity, const char *reason, int64_t wall_ms,
+                           bridge_out_t *out);
+
 typedef struct bridge_stats {
     uint64_t devices, uplinks, notifications, commands, command_errors, published;
     uint64_t buffered, dropped; /* MQTT offline buffer */

@@ -108,11 +108,18 @@ typedef struct lmg_conf {
             int ttl;            /* seconds */
             int awake_time;     /* seconds a queue-mode device stays reachable */
         } queue;
+        /* Comma-separated endpoint globs that may register without DTLS ("" = none). An
+         * endpoint with a PSK or RPK credential never may. */
+        char *nosec;
         struct {
             bool enabled;
             lmg_conf_listen_list_t listen;
-            /* Credentials (PSK, RPK, X.509) come with the security work: add them here and in
-             * the schema table's lwm2m.dtls group. */
+            /* Credential files ("" = unset). Keys live only in these files: the config holds
+             * paths, so dumping it shows no secret. */
+            char *psk_file;             /* lines "endpoint identity key" */
+            char *rpk_file;             /* lines "endpoint public-key" */
+            char *ca_file;              /* X.509 trust anchors for device certificates */
+            char *cert_file, *key_file; /* the server's certificate and key (key_file alone: RPK) */
         } dtls;
         struct {
             bool enabled;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lwm2m/credentials.h"
 #include "lwm2m/server.h"
 
 typedef struct coap_transport coap_transport_t;
@@ -18,6 +19,14 @@ typedef struct coap_transport_config {
     size_t max_payload;       /* largest block-wise body accepted or sent, bytes */
     uint32_t session_idle_ms; /* release a device's session after this long idle */
     size_t max_sessions;      /* sessions held at most; beyond it requests open their own */
+    /* DTLS listeners (none = no DTLS). PSK credentials come from the store given to
+     * coap_transport_set_credentials. PKI: with cert_file, X.509 (ca_file the trust anchors
+     * the device certificates must chain to); with rpk, raw public keys (key_file is the
+     * server's private key, PEM). The strings are copied. */
+    const char *const *dtls_listen;
+    size_t dtls_listen_count;
+    const char *ca_file, *cert_file, *key_file; /* NULL or "" = unset */
+    bool rpk;
 } coap_transport_config_t;
 
 /* Creates the CoAP context and binds every listen address. NULL on failure, with a message in
@@ -28,6 +37,25 @@ void coap_transport_free(coap_transport_t *t); /* NULL ok */
 
 /* The lwm2m_transport_t to put in peers (name "coap"). */
 const lwm2m_transport_t *coap_transport_iface(const coap_transport_t *t);
+/* The one for peers that came over DTLS (name "coaps"): the two never share registrations. */
+const lwm2m_transport_t *coap_transport_dtls_iface(const coap_transport_t *t);
+
+/* The credential store that authenticates DTLS peers and decides who may register as which
+ * endpoint (also over plain CoAP: the NoSec policy). Borrowed: the caller keeps it alive until
+ * it sets another one (a reload) or frees the transport. Sessions already up keep the
+ * identity they proved. NULL = no policy (every registration accepted, no PSK). */
+void coap_transport_set_credentials(coap_transport_t *t, const lwm2m_cred_store_t *store);
+
+/* Called when a device is refused for security reasons (4.03): the endpoint it asked for, the
+ * identity it proved (kind NONE over plain CoAP) and why. */
+typedef void (*coap_transport_security_fn)(void *ctx, const char *endpoint,
+                                           const lwm2m_cred_identity_t *identity,
+                                           const char *reason);
+void coap_transport_set_security_handler(coap_transport_t *t, coap_transport_security_fn fn,
+                                         void *ctx);
+
+/* The DTLS backend libcoap was built with ("GnuTLS 3.7.9", "mbed TLS 2.28.3", "none"). */
+const char *coap_transport_tls_library(char *buf, size_t size);
 
 /* The descriptor to watch for EPOLLIN; call coap_transport_process when it is readable. */
 int coap_transport_fd(const coap_transport_t *t);
@@ -43,7 +71,9 @@ typedef struct coap_transport_stats {
     uint64_t uplinks;  /* register/update/deregister/send handled */
     uint64_t requests; /* downlink requests sent */
     uint64_t responses, notifications, timeouts, resets;
-    size_t sessions; /* currently held */
+    size_t sessions;        /* currently held */
+    uint64_t forbidden;     /* registrations and updates refused with 4.03 */
+    uint64_t auth_failures; /* DTLS handshakes refused: unknown PSK identity, key or cert */
 } coap_transport_stats_t;
 
 void coap_transport_stats(const coap_transport_t *t, coap_transport_stats_t *ret);

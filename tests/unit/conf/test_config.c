@@ -340,9 +340,11 @@ static void test_secrets_masked(void **state)
 static void test_dump_round_trip(void **state)
 {
     (void)state;
+    write_file("psk.txt", "");
     lmg_conf_t *c = load_ok("mqtt = { username = \"a\\\"b\\\\c\";\n"
                             "  buffer = { max_bytes = 4294967296L; }; };\n"
-                            "lwm2m = { listen = \"[::1]:5700\"; dtls = { enabled = true; }; };\n"
+                            "lwm2m = { listen = \"[::1]:5700\"; nosec = \"lab-*, t?\";\n"
+                            "  dtls = { enabled = true; psk_file = \"psk.txt\"; }; };\n"
                             "observe = ( { path = \"/3303/0/5700\"; attributes = \"pmin=1\"; },\n"
                             "  { path = \"/3\"; endpoint = \"a*\"; composite = \"c\"; } );\n");
     assert_int_equal(c->observe_count, 2);
@@ -396,9 +398,31 @@ static void test_cross_checks(void **state)
     expect_one_error("lwm2m = {\n  listen = [ \"0.0.0.0:5683\",\n    \"127.0.0.1:5683\" ];\n};\n",
                      "{T}/gw.conf:3: lwm2m.listen: [1]: \"127.0.0.1:5683\" overlaps [0] "
                      "\"0.0.0.0:5683\"");
-    expect_one_error("lwm2m = { dtls = { enabled = true;\n listen = [ \"[::]:5683\" ]; }; };\n",
+    write_file("psk.txt", "");
+    write_file("ca.pem", "");
+    write_file("key.pem", "");
+    expect_one_error("lwm2m = { dtls = { enabled = true; psk_file = \"psk.txt\";\n"
+                     " listen = [ \"[::]:5683\" ]; }; };\n",
                      "{T}/gw.conf:2: lwm2m.dtls.listen: [0]: \"[::]:5683\" overlaps "
                      "lwm2m.listen[1] \"[::]:5683\"");
+    expect_one_error("lwm2m = {\n dtls = {\n enabled = true; }; };\n",
+                     "{T}/gw.conf:3: lwm2m.dtls.enabled: DTLS needs credentials: set psk_file, "
+                     "rpk_file or cert_file in lwm2m.dtls");
+    expect_one_error("lwm2m = { dtls = { enabled = true;\n cert_file = \"ca.pem\";\n"
+                     " key_file = \"key.pem\"; }; };\n",
+                     "{T}/gw.conf:2: lwm2m.dtls.cert_file: needs lwm2m.dtls.ca_file (the CA that "
+                     "signs device certificates)");
+    expect_one_error("lwm2m = { dtls = { enabled = true;\n rpk_file = \"psk.txt\"; }; };\n",
+                     "{T}/gw.conf:2: lwm2m.dtls.rpk_file: needs lwm2m.dtls.key_file (the server's "
+                     "private key)");
+    expect_one_error("lwm2m = { dtls = { enabled = true; key_file = \"key.pem\";\n"
+                     " rpk_file = \"psk.txt\"; cert_file = \"ca.pem\"; ca_file = \"ca.pem\"; "
+                     "}; };\n",
+                     "{T}/gw.conf:2: lwm2m.dtls.rpk_file: rpk_file and cert_file cannot be "
+                     "combined: libcoap takes one PKI mode (raw public keys or X.509) per "
+                     "gateway; PSK works with either");
+    lmg_conf_free(load_ok("lwm2m = { dtls = { enabled = true; key_file = \"key.pem\";\n"
+                          " cert_file = \"ca.pem\"; ca_file = \"ca.pem\"; }; };\n"));
     expect_one_error("lwm2m = { listen = []; };\n",
                      "{T}/gw.conf:1: lwm2m.listen: no LwM2M transport left: give a listen address, "
                      "or enable lwm2m.dtls or lwm2m.mqtt_binding");
