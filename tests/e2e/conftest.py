@@ -180,14 +180,16 @@ class Gateway:
 
     def start(self, env=None, wait_online=True):
         self.write_config()
+        offset = len(self.read_log()) if os.path.exists(self.log_path) else 0
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen([GATEWAY, "-c", self.config], stdout=self.log,
                                      stderr=subprocess.STDOUT, env=env)
-        wait_for(lambda: "started" in self.read_log() or self.proc.poll() is not None,
+        new = lambda: self.read_log()[offset:]  # this run's lines (the log is appended to)
+        wait_for(lambda: "started" in new() or self.proc.poll() is not None,
                  what="gateway start")
         assert self.proc.poll() is None, self.read_log()
         if wait_online:  # subscribed to commands: what is published from now on arrives
-            wait_for(lambda: "mqtt: connected" in self.read_log(), what="gateway MQTT connect")
+            wait_for(lambda: "mqtt: connected" in new(), what="gateway MQTT connect")
         return self
 
     def read_log(self):
