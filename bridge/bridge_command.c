@@ -132,12 +132,12 @@ static json_object *response_head(const char *id, const char *op, const char *en
 /* An error answer for a malformed command (before any request exists). */
 static int command_error(bridge_t *b, const char *endpoint, const char *id, const char *op,
                          const char *reply_topic, const uint8_t *corr, size_t corr_len, int code,
-                         const char *message, bridge_out_t *out)
+                         const char *message, int64_t wall_ms, bridge_out_t *out)
 {
     json_object *j = response_head(id, op, endpoint, "error");
     add_code(j, code);
     json_object_object_add(j, "error", json_object_new_string(message));
-    respond(b, endpoint, reply_topic, corr, corr_len, j, 0, out);
+    respond(b, endpoint, reply_topic, corr, corr_len, j, wall_ms, out);
     return -code;
 }
 
@@ -424,7 +424,8 @@ static char *synthesize_json(const char *op, const char *path, const lwm2m_nodes
 
 int bridge_parse_command(bridge_t *b, const char *topic, const uint8_t *payload, size_t len,
                          const char *response_topic, const uint8_t *correlation,
-                         size_t correlation_len, bridge_command_t *cmd, bridge_out_t *out)
+                         size_t correlation_len, bridge_command_t *cmd, bridge_out_t *out,
+                         int64_t wall_ms)
 {
     char level[3 * LWM2M_ENDPOINT_MAX + 1], op[32] = "", err[256] = "";
     const char *rest;
@@ -437,11 +438,11 @@ int bridge_parse_command(bridge_t *b, const char *topic, const uint8_t *payload,
         return 0;
     if (bridge_unescape_endpoint(level, cmd->endpoint, sizeof(cmd->endpoint)) < 0)
         return command_error(b, level, NULL, NULL, response_topic, correlation, correlation_len,
-                             400, "malformed endpoint in the topic", out);
+                             400, "malformed endpoint in the topic", wall_ms, out);
     const char *ep = cmd->endpoint;
     if (len > b->config.command_max_payload)
         return command_error(b, ep, NULL, NULL, response_topic, correlation, correlation_len, 413,
-                             "command payload too large", out);
+                             "command payload too large", wall_ms, out);
     cmd_storage_t *st = calloc(1, sizeof(*st));
     if (!st)
         return -500;
@@ -482,7 +483,7 @@ int bridge_parse_command(bridge_t *b, const char *topic, const uint8_t *payload,
         snprintf(id, sizeof(id), "%s", cmd->id);
         bridge_command_clear(cmd);
         return command_error(b, ep[0] ? ep : level, id, op[0] ? op : NULL, response_topic,
-                             correlation, correlation_len, -rc, err, out);
+                             correlation, correlation_len, -rc, err, wall_ms, out);
     }
     cmd->request.nodes = st->nodes.items;
     cmd->request.node_count = st->nodes.count;

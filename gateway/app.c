@@ -352,8 +352,8 @@ static void restore_command(void *ctx, const state_command_t *sc)
     if (sc->expires_wall_ms && sc->expires_wall_ms < loop_wall_ms())
         return;
     if (bridge_parse_command(app->bridge, topic, (const uint8_t *)sc->command, strlen(sc->command),
-                             sc->reply_topic, sc->correlation, sc->correlation_len, &cmd,
-                             &out) == 1)
+                             sc->reply_topic, sc->correlation, sc->correlation_len, &cmd, &out,
+                             loop_wall_ms()) == 1)
         app_submit(app, &cmd); /* queued again (and persisted again) if the device sleeps */
     app_publish(app, &out);
     bridge_command_clear(&cmd);

@@ -274,7 +274,7 @@ static void reissue_intent(void *ctx, const state_observation_t *obs)
     bridge_escape_endpoint(obs->endpoint, ep, sizeof(ep));
     snprintf(topic, sizeof(topic), "%s/%s/command", ic->app->conf->bridge.root, ep);
     if (bridge_parse_command(ic->app->bridge, topic, (const uint8_t *)obs->origin,
-                             strlen(obs->origin), NULL, NULL, 0, &cmd, &out) == 1) {
+                             strlen(obs->origin), NULL, NULL, 0, &cmd, &out, loop_wall_ms()) == 1) {
         bool was = ic->app->restoring;
         ic->app->restoring = true; /* already stored */
         app_submit(ic->app, &cmd);
@@ -302,7 +302,7 @@ static void on_message(app_t *app, const mqtt_event_t *ev)
     bridge_out_t out = {0};
     memset(&cmd, 0, sizeof(cmd));
     int rc = bridge_parse_command(app->bridge, ev->topic, ev->payload, ev->len, ev->response_topic,
-                                  ev->correlation, ev->correlation_len, &cmd, &out);
+                                  ev->correlation, ev->correlation_len, &cmd, &out, loop_wall_ms());
     if (rc < 0) {
         app->counters.command_errors++;
         log_info("mqtt: malformed command on %s", ev->topic);

@@ -130,7 +130,8 @@ void bridge_command_clear(bridge_command_t *cmd); /* frees what it owns; NULL ok
  * negative code when malformed: then the error response is in `out` and cmd is empty. */
 int bridge_parse_command(bridge_t *b, const char *topic, const uint8_t *payload, size_t len,
                          const char *response_topic, const uint8_t *correlation,
-                         size_t correlation_len, bridge_command_t *cmd, bridge_out_t *out);
+                         size_t correlation_len, bridge_command_t *cmd, bridge_out_t *out,
+                         int64_t wall_ms);
 /* The server accepted the command's request: remember it for the response. */
 void bridge_command_submitted(bridge_t *b, const bridge_command_t *cmd, uint64_t request_id);
 /* The server refused it (code -404 unknown endpoint, -400 bad request, -503 queue full):

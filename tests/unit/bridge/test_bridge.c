@@ -121,7 +121,7 @@ static void test_command_parsing(void **state)
     bridge_command_t cmd;
     const char *c = "{\"id\":\"7\",\"op\":\"write\",\"path\":\"/3303/0/5750\",\"value\":\"lab\"}";
     assert_int_equal(bridge_parse_command(f->bridge, "lwm2m/sim-1/command", (const uint8_t *)c,
-                                          strlen(c), NULL, NULL, 0, &cmd, &f->out),
+                                          strlen(c), NULL, NULL, 0, &cmd, &f->out, 1000),
                      1);
     assert_string_equal(cmd.endpoint, "sim-1");
     assert_string_equal(cmd.id, "7");
@@ -132,14 +132,15 @@ static void test_command_parsing(void **state)
 
     /* the set/ shortcut takes its type from the model: 5700 is a float */
     assert_int_equal(bridge_parse_command(f->bridge, "lwm2m/sim-1/set/3303/0/5700",
-                                          (const uint8_t *)"23", 2, NULL, NULL, 0, &cmd, &f->out),
+                                          (const uint8_t *)"23", 2, NULL, NULL, 0, &cmd, &f->out,
+                                          1000),
                      1);
     assert_int_equal(cmd.request.nodes[0].value.type, LWM2M_TYPE_FLOAT);
     bridge_command_clear(&cmd);
 
     /* not ours */
     assert_int_equal(bridge_parse_command(f->bridge, "other/sim-1/command", (const uint8_t *)c,
-                                          strlen(c), NULL, NULL, 0, &cmd, &f->out),
+                                          strlen(c), NULL, NULL, 0, &cmd, &f->out, 1000),
                      0);
     assert_int_equal(f->out.count, 0);
 }
@@ -149,7 +150,7 @@ static void expect_error(fx_t *f, const char *topic, const char *payload, const 
     bridge_command_t cmd;
     bridge_out_clear(&f->out);
     int rc = bridge_parse_command(f->bridge, topic, (const uint8_t *)payload, strlen(payload), NULL,
-                                  NULL, 0, &cmd, &f->out);
+                                  NULL, 0, &cmd, &f->out, 1000);
     assert_true(rc < 0);
     assert_int_equal(f->out.count, 1);
     json_object *j = payload_json(&f->out.items[0]);
@@ -183,7 +184,7 @@ static void test_response_with_correlation(void **state)
     const char *c = "{\"id\":\"r1\",\"op\":\"read\",\"path\":\"/3/0/0\"}";
     const uint8_t corr[] = {1, 2, 3};
     assert_int_equal(bridge_parse_command(f->bridge, "lwm2m/sim-1/command", (const uint8_t *)c,
-                                          strlen(c), "app/replies", corr, 3, &cmd, &f->out),
+                                          strlen(c), "app/replies", corr, 3, &cmd, &f->out, 1000),
                      1);
     bridge_command_submitted(f->bridge, &cmd, 42);
     bridge_command_clear(&cmd);
