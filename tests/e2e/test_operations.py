@@ -181,6 +181,21 @@ def test_observe_notify_and_cancel(device, cmd, mq):
     assert cmd("cancel-observe", path="/3303/0/5700")["code"] == "4.04"
 
 
+def test_confirmable_notifications(sim_factory, mq, cmd):
+    """Notifications sent as CON are acknowledged and published, like NON ones."""
+    sim = sim_factory(count=1, prefix="con-", args=["--con"])
+    sim.wait(lambda e: e.get("event") == "registered")
+    mq.wait_json("lwm2m/con-0/state")
+    mq.publish("lwm2m/con-0/command", {"id": "o1", "op": "observe", "path": "/3303/0/5700"})
+    mq.wait_json("lwm2m/con-0/response", lambda j: j["id"] == "o1" and j["ok"])
+    sim.send("set con-0 /3303/0/5700 12.75")
+    mq.wait_json("lwm2m/con-0/data/3303/0/5700",
+                 lambda j: j["source"] == "notify" and j["value"] == 12.75)
+    n = sim.wait(lambda e: e.get("event") == "notify" and e.get("path") == "/3303/0/5700")
+    assert n["con"] is True
+    assert not sim.find(lambda e: e.get("event") == "cancel")
+
+
 def test_observe_composite(device, cmd, mq):
     r = cmd("observe-composite", paths=["/3303/0/5700", "/3303/1/5700"])
     assert r["ok"], r

@@ -4,6 +4,8 @@ import signal
 
 import pytest
 
+from conftest import MqttClient
+
 LINKS = "</1/0>,</3/0>,</3303/0>"
 
 
@@ -19,6 +21,12 @@ def test_register_update_deregister(gateway, mq):
     assert loc[0] == "rd" and len(loc[1]) == 16, line
     state = mq.wait_json("lwm2m/dev1/state", lambda j: j["state"] == "registered")
     assert state["lwm2m"] == "1.1" and state["lifetime"] == 60 and not state["queue_mode"]
+    # retained: a subscriber that comes later still gets the state
+    late = MqttClient(gateway.broker_port)
+    late.subscribe("lwm2m/dev1/state")
+    late.wait_json("lwm2m/dev1/state", lambda j: j["state"] == "registered")
+    assert all(retained for _, retained, _ in late.all("lwm2m/dev1/state"))
+    late.close()
     assert [o["path"] for o in state["objects"]] == ["/1/0", "/3/0", "/3303/0"]
     assert state["location"] == "rd/" + loc[1]
     mq.wait_json("lwm2m/dev1/event", lambda j: j["event"] == "registered")
