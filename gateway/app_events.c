@@ -79,6 +79,21 @@ static void on_registered(void *ctx, const lwm2m_registration_t *reg, bool repla
     app_observe_device(app, reg);
 }
 
+/* An auto-observe rule whose observation isn't there (it failed, or the device forgot it) is
+ * issued again at the device's next Update: observations heal themselves. */
+static void observe_missing(app_t *app, const lwm2m_registration_t *reg)
+{
+    bridge_command_t cmds[32];
+    size_t n = bridge_auto_observe(app->bridge, reg, cmds, sizeof(cmds) / sizeof(cmds[0]));
+    for (size_t i = 0; i < n; i++) {
+        const lwm2m_request_t *r = &cmds[i].request;
+        const lwm2m_path_t *first = r->path_count ? &r->paths[0] : &r->path;
+        if (!lwm2m_server_observing(app->server, reg->endpoint, first))
+            app_submit(app, &cmds[i]);
+        bridge_command_clear(&cmds[i]);
+    }
+}
+
 static void on_updated(void *ctx, const lwm2m_registration_t *reg, bool objects_changed)
 {
     app_t *app = ctx;
@@ -89,6 +104,7 @@ static void on_updated(void *ctx, const lwm2m_registration_t *reg, bool objects_
         log_error("%s: cannot save the registration to the state store", reg->endpoint);
     bridge_updated(app->bridge, reg, wall(), &out);
     app_publish(app, &out);
+    observe_missing(app, reg);
 }
 
 static void on_deregistered(void *ctx, const lwm2m_registration_t *reg, lwm2m_dereg_reason_t why)

@@ -1,6 +1,7 @@
 /* main.c - the lwm2m-mqtt-gateway daemon: command line, configuration check, start. It runs in
  * the foreground (systemd Type=notify, OpenWrt procd). */
 #include <getopt.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,6 +88,12 @@ int main(int argc, char **argv)
             lmg_conf_dump(conf, stdout);
         lmg_conf_free(conf);
         return 0;
+    }
+    /* Every device reached on a session of our own is a socket: use the whole hard limit. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
     }
     log_open("lwm2m-mqtt-gateway",
              conf->gateway.log_target == LMG_CONF_LOG_SYSLOG ? "syslog" : "stderr",

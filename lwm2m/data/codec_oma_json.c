@@ -758,8 +758,11 @@ static int oma_json_encode(const lwm2m_path_t *base, const lwm2m_node_t *nodes, 
     for (size_t i = 0; rc == 0 && i < count; i++) {
         const lwm2m_node_t *n = &nodes[i];
         bool marker = is_marker(n);
-        if (!in_base(base, &n->path) || (!marker && n->path.depth < 3) ||
-            (marker && (count > 1 || !lwm2m_path_equal(&n->path, base))))
+        if (n->path.prefix[0]) /* OMA JSON (1.0) has no way to name an end device */
+            rc = lwm2m_error_set(err, LWM2M_ERR_NOT_ACCEPTABLE, 0,
+                                 "node %zu: OMA JSON can't carry an end-device prefix", i);
+        else if (!in_base(base, &n->path) || (!marker && n->path.depth < 3) ||
+                 (marker && (count > 1 || !lwm2m_path_equal(&n->path, base))))
             rc = lwm2m_error_set(err, LWM2M_ERR_NOT_ACCEPTABLE, 0,
                                  "node %zu: outside the request path or not a value", i);
         else if (!marker && (rc = encode_node(&doc, n, bn_depth)) < 0)

@@ -767,3 +767,25 @@ void lwm2m_server_transport_error(lwm2m_server_t *s, const lwm2m_peer_t *peer, c
                                             : "the device did not answer",
                now_ms);
 }
+
+bool lwm2m_server_observing(const lwm2m_server_t *s, const char *endpoint, const lwm2m_path_t *path)
+{
+    const srv_reg_t *reg = hash_get_str(&s->by_endpoint, endpoint);
+    if (!reg)
+        return false;
+    for (const srv_observation_t *o = reg->observations; o; o = o->next) {
+        const lwm2m_path_t *first = o->path_count ? &o->paths[0] : &o->path;
+        if (lwm2m_path_equal(first, path))
+            return true;
+    }
+    /* an observe still queued or in flight counts too */
+    for (const srv_request_t *r = reg->sent; r; r = r->next)
+        if ((r->type == LWM2M_REQ_OBSERVE || r->type == LWM2M_REQ_OBSERVE_COMPOSITE) &&
+            lwm2m_path_equal(r->path_count ? &r->paths[0] : &r->path, path))
+            return true;
+    for (const srv_request_t *r = reg->queue_head; r; r = r->next)
+        if ((r->type == LWM2M_REQ_OBSERVE || r->type == LWM2M_REQ_OBSERVE_COMPOSITE) &&
+            lwm2m_path_equal(r->path_count ? &r->paths[0] : &r->path, path))
+            return true;
+    return false;
+}

@@ -42,8 +42,14 @@ def test_restart_keeps_registrations_queue_and_observations(workdir, broker, mq)
         assert not crowd.find(lambda e: e.get("event") == "update_failed")
         assert len(crowd.find(lambda e: e.get("event") == "registered")) == registers_before
         # observations resume: the gateway observes again
-        wait_for(lambda: len(crowd.find(lambda e: e.get("event") == "observe"))
-                 >= observes_before + 1000, timeout=120, what="observations re-established")
+        try:
+            wait_for(lambda: len(crowd.find(lambda e: e.get("event") == "observe"))
+                     >= observes_before + 1000, timeout=120, what="observations re-established")
+        except AssertionError:
+            n = len(crowd.find(lambda e: e.get("event") == "observe")) - observes_before
+            log = [l for l in g.read_log().splitlines() if "coap:" not in l]
+            raise AssertionError(f"{n} of 1000 re-observed; gateway log tail:\n" +
+                                 "\n".join(log[-15:]))
         crowd.send("set r-7 /3303/0/5700 77.5")
         mq.wait_json("lwm2m/r-7/data/3303/0/5700",
                      lambda j: j["source"] == "notify" and j["value"] == 77.5, timeout=20)

@@ -258,6 +258,10 @@ const lwm2m_registration_t *lwm2m_server_find(const lwm2m_server_t *server, cons
 const lwm2m_registration_t *lwm2m_server_find_by_location(const lwm2m_server_t *server,
                                                           const char *location);
 size_t lwm2m_server_count(const lwm2m_server_t *server);
+/* Whether the device has an established (or pending) observation of exactly this path (the
+ * first path of a composite observation). */
+bool lwm2m_server_observing(const lwm2m_server_t *server, const char *endpoint,
+                            const lwm2m_path_t *path);
 
 /* Restores a registration persisted before a restart (location, lifetime, objects, peer...).
  * Its requests and observations are not restored: the application re-issues them. */

@@ -373,8 +373,10 @@ static void test_observe_and_notify(void **state)
     assert_int_equal(lwm2m_server_request(f->server, "o", &obs, 0, &id, NULL), 0);
     assert_int_equal(f->sent[0].observe, 0);
     assert_string_equal(f->sent[0].query, "pmin=1&pmax=10");
+    assert_true(lwm2m_server_observing(f->server, "o", &obs.path)); /* pending counts */
     respond(f, 0, 205, "a:1", 10, 1, "21.5");
     assert_int_equal(f->result_count, 1);
+    assert_true(lwm2m_server_observing(f->server, "o", &obs.path));
     respond(f, 0, 205, "a:1", 20, 2, "22.5"); /* a notification on the same token */
     respond(f, 0, 205, "a:1", 30, 3, "23.5");
     assert_int_equal(f->notifies, 2);
@@ -394,6 +396,7 @@ static void test_observe_and_notify(void **state)
                              .payload_len = 1,
                              .observe_seq = 9};
     assert_int_equal(lwm2m_server_response(f->server, &p, &late, 60), -404); /* -> RST */
+    assert_false(lwm2m_server_observing(f->server, "o", &obs.path));
     assert_int_equal(lwm2m_server_request(f->server, "o", &cancel, 70, &id, NULL), -404);
 }
 
