@@ -204,7 +204,8 @@ const conf_key_t conf_schema[] = {
     INT("bridge.default_timeout", bridge.default_timeout, 1, 3600, "30",
         "Command timeout when the command gives none, seconds."),
     INT("bridge.default_ttl", bridge.default_ttl, 0, 2592000, "3600",
-        "How long a command may wait for a sleeping device when it gives no ttl; 0 = lwm2m.queue.ttl."),
+        "How long a command may wait for a sleeping device when it gives no ttl; 0 = "
+        "lwm2m.queue.ttl."),
 
     {.key = "observe",
      .type = CONF_RULES,

@@ -87,7 +87,8 @@ static int fail_decode(const lwm2m_error_t *err)
 
 static void print_json(json_object *j)
 {
-    puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    puts(
+        json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 static json_object *links_to_json(const lwm2m_links_t *links)
@@ -135,8 +136,8 @@ static int json_to_links(json_object *top, lwm2m_links_t *links)
             const char *v = json_object_object_get_ex(a, "value", &value)
                                 ? json_object_get_string(value)
                                 : NULL;
-            bool q = json_object_object_get_ex(a, "quoted", &quoted) &&
-                     json_object_get_boolean(quoted);
+            bool q =
+                json_object_object_get_ex(a, "quoted", &quoted) && json_object_get_boolean(quoted);
             if (lwm2m_link_add_attr(link, json_object_get_string(name), v, q) < 0)
                 return -1;
         }
@@ -268,7 +269,8 @@ static int do_encode(int cf, const lwm2m_path_t *base, bool hex, unsigned char *
     if (cf == LWM2M_CF_LINK) {
         lwm2m_links_t links = {0};
         if (json_to_links(j, &links) < 0) {
-            fprintf(stderr, "error: expected {\"links\": [{\"uri\": ..., \"attributes\": [...]}]}\n");
+            fprintf(stderr,
+                    "error: expected {\"links\": [{\"uri\": ..., \"attributes\": [...]}]}\n");
             rc = 1;
         } else if (lwm2m_link_write(&links, &out, &err) < 0) {
             rc = fail_decode(&err);
@@ -300,8 +302,8 @@ static int do_encode(int cf, const lwm2m_path_t *base, bool hex, unsigned char *
         if (nodejson_parse(j, &nodes, msg, sizeof(msg)) < 0) {
             fprintf(stderr, "error: %s\n", msg);
             rc = 1;
-        } else if (lwm2m_codec_find((uint16_t)cf)->encode(base, nodes.items, nodes.count, &out,
-                                                          &err) < 0) {
+        } else if (lwm2m_codec_find((uint16_t)cf)
+                       ->encode(base, nodes.items, nodes.count, &out, &err) < 0) {
             rc = fail_decode(&err);
         }
         lwm2m_nodes_clear(&nodes);
@@ -315,11 +317,13 @@ static int do_encode(int cf, const lwm2m_path_t *base, bool hex, unsigned char *
 
 int main(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"format", required_argument, NULL, 'f'}, {"path", required_argument, NULL, 'p'},
-        {"type", required_argument, NULL, 't'},   {"objects", required_argument, NULL, 'o'},
-        {"hex", no_argument, NULL, 'x'},          {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option options[] = {{"format", required_argument, NULL, 'f'},
+                                            {"path", required_argument, NULL, 'p'},
+                                            {"type", required_argument, NULL, 't'},
+                                            {"objects", required_argument, NULL, 'o'},
+                                            {"hex", no_argument, NULL, 'x'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
     const char *format = NULL, *path_text = "/", *type_text = NULL, *objects = NULL;
     bool hex = false;
     int c;
@@ -332,13 +336,27 @@ int main(int argc, char **argv)
     optind = 2;
     while ((c = getopt_long(argc, argv, "f:p:t:o:xh", options, NULL)) != -1) {
         switch (c) {
-        case 'f': format = optarg; break;
-        case 'p': path_text = optarg; break;
-        case 't': type_text = optarg; break;
-        case 'o': objects = optarg; break;
-        case 'x': hex = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'f':
+            format = optarg;
+            break;
+        case 'p':
+            path_text = optarg;
+            break;
+        case 't':
+            type_text = optarg;
+            break;
+        case 'o':
+            objects = optarg;
+            break;
+        case 'x':
+            hex = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     int cf = format ? format_number(format) : -1;

@@ -61,8 +61,8 @@ static int json_to_int64(json_object *j, int64_t *ret)
         return 0;
     }
     if (json_object_is_type(j, json_type_string))
-        return lwm2m_parse_int64(json_object_get_string(j),
-                                 (size_t)json_object_get_string_len(j), ret) < 0
+        return lwm2m_parse_int64(json_object_get_string(j), (size_t)json_object_get_string_len(j),
+                                 ret) < 0
                    ? -1
                    : 0;
     if (json_object_is_type(j, json_type_double)) {
@@ -85,8 +85,8 @@ static int json_to_uint64(json_object *j, uint64_t *ret)
         return 0;
     }
     if (json_object_is_type(j, json_type_string))
-        return lwm2m_parse_uint64(json_object_get_string(j),
-                                  (size_t)json_object_get_string_len(j), ret) < 0
+        return lwm2m_parse_uint64(json_object_get_string(j), (size_t)json_object_get_string_len(j),
+                                  ret) < 0
                    ? -1
                    : 0;
     if (json_object_is_type(j, json_type_double)) {
@@ -111,8 +111,8 @@ static int json_to_double(json_object *j, double *ret)
         return 0;
     }
     if (json_object_is_type(j, json_type_string))
-        return lwm2m_parse_double(json_object_get_string(j),
-                                  (size_t)json_object_get_string_len(j), ret) < 0
+        return lwm2m_parse_double(json_object_get_string(j), (size_t)json_object_get_string_len(j),
+                                  ret) < 0
                    ? -1
                    : 0;
     return -1;
@@ -172,8 +172,8 @@ int nodejson_parse(json_object *array, lwm2m_nodes_t *out, char *errbuf, size_t 
                 return fail(errbuf, errlen, i, "expected a hex string value");
             size_t hl = (size_t)json_object_get_string_len(jvalue);
             tmp = malloc(hl / 2 + 1);
-            long bl = tmp ? nodejson_hex_decode(json_object_get_string(jvalue), hl, tmp, hl / 2)
-                          : -1;
+            long bl =
+                tmp ? nodejson_hex_decode(json_object_get_string(jvalue), hl, tmp, hl / 2) : -1;
             if (bl < 0) {
                 free(tmp);
                 return fail(errbuf, errlen, i, "bad hex in opaque value");
@@ -199,8 +199,7 @@ int nodejson_parse(json_object *array, lwm2m_nodes_t *out, char *errbuf, size_t 
         case LWM2M_TYPE_OBJLNK:
             bad = !jvalue || !json_object_is_type(jvalue, json_type_string) ||
                   lwm2m_objlnk_parse(json_object_get_string(jvalue),
-                                     (size_t)json_object_get_string_len(jvalue),
-                                     &v.u.objlnk) < 0;
+                                     (size_t)json_object_get_string_len(jvalue), &v.u.objlnk) < 0;
             break;
         }
         if (bad)
@@ -297,9 +296,10 @@ json_object *nodejson_from_nodes(const lwm2m_node_t *nodes, size_t count)
         json_object_object_add(o, "type", json_object_new_string(lwm2m_type_name(n->value.type)));
         json_object_object_add(o, "value", nodejson_value(&n->value));
         if (n->has_time)
-            json_object_object_add(o, "time", n->time == floor(n->time) && fabs(n->time) < 9e15
-                                                  ? json_object_new_int64((int64_t)n->time)
-                                                  : new_double(n->time));
+            json_object_object_add(o, "time",
+                                   n->time == floor(n->time) && fabs(n->time) < 9e15
+                                       ? json_object_new_int64((int64_t)n->time)
+                                       : new_double(n->time));
         if (n->path.prefix[0])
             json_object_object_add(o, "prefix", json_object_new_string(n->path.prefix));
         json_object_array_add(array, o);

@@ -5,9 +5,9 @@
 #include <string.h>
 
 static const lwm2m_codec_t *const codecs[] = {
-    &lwm2m_codec_text,       &lwm2m_codec_opaque,     &lwm2m_codec_cbor,
-    &lwm2m_codec_tlv,        &lwm2m_codec_senml_json, &lwm2m_codec_senml_cbor,
-    &lwm2m_codec_oma_json,   &lwm2m_codec_lwm2m_cbor,
+    &lwm2m_codec_text,     &lwm2m_codec_opaque,     &lwm2m_codec_cbor,
+    &lwm2m_codec_tlv,      &lwm2m_codec_senml_json, &lwm2m_codec_senml_cbor,
+    &lwm2m_codec_oma_json, &lwm2m_codec_lwm2m_cbor,
 };
 
 const lwm2m_codec_t *lwm2m_codec_find(uint16_t content_format)

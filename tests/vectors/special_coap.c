@@ -67,8 +67,7 @@ int vec_coap(json_object *vector, json_object *inner, char *msg, size_t msglen)
         snprintf(msg, msglen, "message id %d", coap_pdu_get_mid(pdu));
         goto out;
     }
-    if (json_object_object_get_ex(inner, "uri_path", &v) &&
-        check_uri_path(pdu, v, msg, msglen) < 0)
+    if (json_object_object_get_ex(inner, "uri_path", &v) && check_uri_path(pdu, v, msg, msglen) < 0)
         goto out;
     size_t plen = 0;
     const uint8_t *pdata = NULL;

@@ -20,7 +20,7 @@ enum {
 typedef struct lwm2m_resource_def {
     uint16_t id;
     const char *name;
-    lwm2m_type_t type; /* LWM2M_TYPE_NONE for executable resources */
+    lwm2m_type_t type;  /* LWM2M_TYPE_NONE for executable resources */
     uint8_t operations; /* LWM2M_OP_* bits */
     bool multiple;
     bool mandatory;
