@@ -75,3 +75,15 @@ def test_reload_rejects_broken_config_and_keeps_running(workdir, broker, mq):
     g.signal(signal.SIGHUP)
     wait_for(lambda: "configuration applied" in g.read_log(), what="reload")
     assert g.stop() == 0
+
+
+def test_secrets_are_never_logged_or_dumped(workdir, broker, mq):
+    secret = "s3cr3t-Pa55word"
+    g = Gateway(workdir, broker.port, mqtt_extra=f'username = "gw"; password = "{secret}";')
+    g.start(wait_online=False)
+    time.sleep(1)
+    assert secret not in g.read_log()
+    r = run("-c", g.config, "--check-config", "-v")
+    assert r.returncode == 0 and secret not in r.stdout + r.stderr
+    g.stop()
+    assert secret not in g.read_log()

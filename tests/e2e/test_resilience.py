@@ -210,3 +210,49 @@ def test_tls_to_the_broker(workdir):
         g2.stop()
         sub.close()
         broker.stop()
+
+
+def test_resubscribes_after_the_broker_restarts(workdir):
+    """A broker that forgets everything (no persistence): after it comes back, the gateway
+    subscribes again, so commands still reach devices."""
+    broker = Broker(workdir).start()
+    g = Gateway(workdir, broker.port)
+    g.start()
+    sim = Sim(g, count=1, prefix="rs-")
+    try:
+        sim.wait(lambda e: e.get("event") == "registered")
+        broker.stop()
+        time.sleep(1)
+        broker.start()
+        wait_for(lambda: g.read_log().count("mqtt: connected") >= 2, timeout=30,
+                 what="the gateway to reconnect")
+        mq = MqttClient(broker.port)
+        mq.subscribe("lwm2m/#")
+        time.sleep(0.5)
+        mq.publish("lwm2m/rs-0/command", {"id": "after", "op": "read", "path": "/3/0/9"})
+        r = mq.wait_json("lwm2m/rs-0/response", lambda j: j["id"] == "after", timeout=15)
+        assert r["ok"], r
+        mq.close()
+    finally:
+        sim.stop()
+        g.stop()
+        broker.stop()
+
+
+def test_per_device_subscriptions(workdir, broker, mq):
+    g = Gateway(workdir, broker.port, extra='bridge: { subscription = "per-device"; };')
+    g.start()
+    sim = Sim(g, count=1, prefix="pd-")
+    try:
+        sim.wait(lambda e: e.get("event") == "registered")
+        mq.wait_json("lwm2m/pd-0/state")
+        time.sleep(0.5)  # the device's own subscriptions are made at its registration
+        mq.publish("lwm2m/pd-0/command", {"id": "pd1", "op": "read", "path": "/3/0/9"})
+        assert mq.wait_json("lwm2m/pd-0/response", lambda j: j["id"] == "pd1")["ok"]
+        # a device this gateway doesn't serve is not its business in this mode: no answer
+        mq.publish("lwm2m/elsewhere/command", {"id": "pd2", "op": "read", "path": "/3/0/9"})
+        time.sleep(1)
+        assert not mq.all("lwm2m/elsewhere/response")
+    finally:
+        sim.stop()
+        g.stop()

@@ -240,6 +240,24 @@ static void test_rules(void **state)
     assert_int_equal(bridge_auto_observe(f->bridge, &other, cmds, 4), 0);
 }
 
+static void test_raw_values(void **state)
+{
+    fx_t *f = *state;
+    bridge_config_t c = {
+        .root = "lwm2m", .gateway_id = "gw1", .raw_values = true, .model = f->model};
+    bridge_reconfigure(f->bridge, &c);
+    lwm2m_nodes_t nodes = {0};
+    lwm2m_path_t p = lwm2m_path_make(3, 3303, 0, 5700, 0), q = lwm2m_path_make(3, 3, 0, 0, 0);
+    lwm2m_value_t v = lwm2m_value_float(21.5), s = lwm2m_value_bytes(LWM2M_TYPE_STRING, "ACME", 4);
+    lwm2m_nodes_add(&nodes, &p, &v, NULL);
+    lwm2m_nodes_add(&nodes, &q, &s, NULL);
+    bridge_send(f->bridge, &f->reg, &nodes, 5, &f->out);
+    assert_int_equal(f->out.count, 2);
+    assert_string_equal((char *)f->out.items[0].payload, "21.5");
+    assert_string_equal((char *)f->out.items[1].payload, "ACME");
+    lwm2m_nodes_clear(&nodes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +267,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed_commands, setup, teardown),
         cmocka_unit_test_setup_teardown(test_response_with_correlation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raw_values, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
