@@ -587,6 +587,13 @@ static int submit(lwm2m_server_t *s, srv_reg_t *reg, const lwm2m_request_t *r, b
     req->internal = internal;
     req->format_forced = r->has_format;
     req->format = r->has_format ? r->format : srv_pick_format(s, reg, r->type, NULL, 0);
+    /* A single resource of a device that advertised no formats: plain text, which every
+     * version must support for single values (and some clients, e.g. lwm2m-node-lib, silently
+     * drop a request whose Accept they don't know, so no 4.06 would ever start the fallback). */
+    if (!r->has_format && !reg->pub.format_count && r->path.depth >= 3 &&
+        (r->type == LWM2M_REQ_READ || r->type == LWM2M_REQ_OBSERVE) &&
+        lwm2m_model_type(s->config.model, &r->path) != LWM2M_TYPE_OPAQUE)
+        req->format = LWM2M_CF_TEXT;
     req->timeout_ms = r->timeout_ms ? r->timeout_ms : s->config.request_timeout_ms;
     if (obs) {
         obs->cancelling = true;

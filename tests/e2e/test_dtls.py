@@ -3,7 +3,10 @@ keys; wrong keys and untrusted certificates are refused in the handshake; a cred
 another endpoint gets 4.03 and a security event on MQTT; the NoSec policy; garbage and aborted
 handshakes on the DTLS port. Certificates and keys are made by the test with the openssl CLI.
 
-LMG_COAP_CLIENT picks the DTLS client (default coap-client-gnutls; RPK needs GnuTLS)."""
+LMG_COAP_CLIENT picks the DTLS client (default coap-client-gnutls; RPK needs GnuTLS).
+LMG_GATEWAY_TLS names the gateway's libcoap backend (default gnutls); with "mbedtls" (the
+mbedTLS build profile, packaging/mbedtls-profile.sh) the RPK test checks instead that the
+gateway refuses an RPK configuration at startup, naming mbed TLS."""
 import json
 import os
 import random
@@ -15,9 +18,10 @@ import subprocess
 
 import pytest
 
-from conftest import Gateway, free_port, wait_for
+from conftest import GATEWAY, Gateway, free_port, wait_for
 
 CLIENT = os.environ.get("LMG_COAP_CLIENT", "coap-client-gnutls")
+GATEWAY_TLS = os.environ.get("LMG_GATEWAY_TLS", "gnutls")
 LINKS = "</1/0>,</3/0>"
 PSK_KEY = "secret-psk-key-1"  # coap-client -k takes the key as text
 
@@ -180,7 +184,24 @@ def test_x509(workdir, broker, mq):
         g.stop()
 
 
-@pytest.mark.skipif(CLIENT != "coap-client-gnutls", reason="RPK needs libcoap's GnuTLS backend")
+def rpk_refused(workdir, broker):
+    """mbedTLS profile: an RPK configuration stops the gateway at startup, with a message."""
+    g = Gateway(workdir, broker.port,
+                lwm2m_extra=f'dtls = {{ enabled = true; listen = ["127.0.0.1:'
+                            f'{free_port(socket.SOCK_DGRAM)}"]; rpk_file = "rpk.txt"; '
+                            f'key_file = "server.key"; }};')
+    g.write_config()
+    out = subprocess.run([GATEWAY, "-c", g.config], capture_output=True, text=True, timeout=20)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0, text
+    assert re.search(r"raw public keys \(lwm2m\.dtls\.rpk_file\) are not supported by "
+                     r"libcoap's mbed TLS \d+\.\d+\.\d+ backend", text), text
+    assert "use PSK or X.509" in text, text
+    assert "started" not in text, text
+
+
+@pytest.mark.skipif(CLIENT != "coap-client-gnutls" and GATEWAY_TLS != "mbedtls",
+                    reason="RPK needs libcoap's GnuTLS backend")
 def test_rpk(workdir, broker, mq):
     for name in ("server", "dev", "dev2", "stranger"):
         ec_key(f"{workdir}/{name}.key")
@@ -188,6 +209,9 @@ def test_rpk(workdir, broker, mq):
                     f"{workdir}/dev2.pub"], check=True, capture_output=True)
     with open(f"{workdir}/rpk.txt", "w") as f:
         f.write(f"dev-rpk {public_key_b64(workdir, 'dev')}\ndev-rpk2 dev2.pub\n")
+    if GATEWAY_TLS == "mbedtls":
+        rpk_refused(workdir, broker)
+        return
     g = start(workdir, broker, mq, 'rpk_file = "rpk.txt"; key_file = "server.key";')
     try:
         def rpk(name):
