@@ -18,8 +18,11 @@ build_pkgs="build-essential cmake pkg-config
 packaging_pkgs="dpkg-dev file lintian debootstrap systemd-container shellcheck
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
   gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf qemu-user"
+# dpkg-dev, debian-archive-keyring: packaging/mbedtls-profile.sh fetches and unpacks Debian's
+# libcoap3 source (apt-get source); openssl: the DTLS tests make their keys and certificates.
 test_pkgs="clang libclang-rt-14-dev clang-format libcoap3-bin
-  python3 python3-paho-mqtt python3-cbor2 python3-pytest"
+  python3 python3-paho-mqtt python3-cbor2 python3-pytest
+  dpkg-dev debian-archive-keyring openssl"
 
 pkgs=$build_pkgs
 for arg in "$@"; do
