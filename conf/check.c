@@ -76,7 +76,7 @@ static void check_dtls_credentials(conf_ctx_t *ctx)
     bool psk = c->lwm2m.dtls.psk_file[0], rpk = c->lwm2m.dtls.rpk_file[0];
     bool ca = c->lwm2m.dtls.ca_file[0], cert = c->lwm2m.dtls.cert_file[0];
     bool key = c->lwm2m.dtls.key_file[0];
-    if (!psk && !rpk && !cert)
+    if (!psk && !rpk && !cert && !c->lwm2m.bootstrap.enabled)
         dtls_error(ctx, "lwm2m.dtls.enabled",
                    "DTLS needs credentials: set psk_file, rpk_file or cert_file in lwm2m.dtls");
     if (rpk && cert)
@@ -104,6 +104,12 @@ static void check_transports(conf_ctx_t *ctx)
         conf_error(ctx, conf_loc_of(ctx, "lwm2m.listen"), "lwm2m.listen",
                    "no LwM2M transport left: give a listen address, or enable lwm2m.dtls or "
                    "lwm2m.mqtt_binding");
+    if (c->lwm2m.bootstrap.enabled && !c->lwm2m.dtls.enabled)
+        conf_error(ctx, conf_loc_of(ctx, "lwm2m.bootstrap.enabled"), "lwm2m.bootstrap.enabled",
+                   "bootstrap provisions DTLS PSK credentials: enable lwm2m.dtls");
+    if (c->lwm2m.bootstrap.enabled && strncmp(c->lwm2m.bootstrap.server_uri, "coaps://", 8) != 0)
+        conf_error(ctx, conf_loc_of(ctx, "lwm2m.bootstrap.server_uri"),
+                   "lwm2m.bootstrap.server_uri", "expected coaps://host:port");
     if (!c->lwm2m.dtls.enabled)
         return;
     check_dtls_credentials(ctx);

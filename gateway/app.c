@@ -27,6 +27,11 @@ static void random_bytes(void *ctx, uint8_t *buf, size_t len)
         abort(); /* never hand out predictable locations */
 }
 
+void app_random(uint8_t *buf, size_t len)
+{
+    random_bytes(NULL, buf, len);
+}
+
 static int random_init(void)
 {
     static const char personal[] = "lwm2m-mqtt-gateway";
@@ -187,11 +192,15 @@ static void print_ddf_error(void *ctx, const char *path, const lwm2m_error_t *er
     log_warning("objects: %s: %s (skipped)", path, err->message);
 }
 
-/* The credential store from the files the config names; NULL with a message in err. */
-static lwm2m_cred_store_t *load_credentials(const lmg_conf_t *c, char *err, size_t errlen)
+/* The credential store from the files the config names (and the keys bootstrap generated);
+ * NULL with a message in err. */
+lwm2m_cred_store_t *app_load_credentials(const lmg_conf_t *c, char *err, size_t errlen)
 {
+    char generated[4200];
+    app_bootstrap_psk_path(c, generated, sizeof(generated));
     lwm2m_cred_config_t cc = {.psk_file = c->lwm2m.dtls.enabled ? c->lwm2m.dtls.psk_file : NULL,
                               .rpk_file = c->lwm2m.dtls.enabled ? c->lwm2m.dtls.rpk_file : NULL,
+                              .generated_psk_file = c->lwm2m.dtls.enabled ? generated : NULL,
                               .nosec = c->lwm2m.nosec};
     return lwm2m_cred_load(&cc, err, errlen);
 }
@@ -242,7 +251,7 @@ static int start_server(app_t *app, const lmg_conf_t *c)
                                   .cert_file = c->lwm2m.dtls.cert_file,
                                   .key_file = c->lwm2m.dtls.key_file,
                                   .rpk = c->lwm2m.dtls.rpk_file[0] != 0};
-    app->creds = load_credentials(c, err, sizeof(err));
+    app->creds = app_load_credentials(c, err, sizeof(err));
     if (!app->creds) {
         log_error("lwm2m.dtls: %s", err);
         return -EINVAL;
@@ -255,6 +264,8 @@ static int start_server(app_t *app, const lmg_conf_t *c)
     }
     coap_transport_set_credentials(app->coap, app->creds);
     coap_transport_set_security_handler(app->coap, app_on_security, app);
+    if (c->lwm2m.bootstrap.enabled)
+        app_bootstrap_start(app);
     if (dn)
         log_info("lwm2m: DTLS (%s) with %zu PSK and %zu RPK credentials%s",
                  coap_transport_tls_library(err, sizeof(err)),
@@ -450,7 +461,7 @@ static void reload(app_t *app)
                     "apply that part");
     log_set_level((log_level_t)next->gateway.log_level);
     char err[512];
-    lwm2m_cred_store_t *creds = load_credentials(next, err, sizeof(err));
+    lwm2m_cred_store_t *creds = app_load_credentials(next, err, sizeof(err));
     if (creds) {
         coap_transport_set_credentials(app->coap, creds);
         lwm2m_cred_free(app->creds);

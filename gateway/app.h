@@ -66,4 +66,13 @@ void app_device_subscriptions(app_t *app, const char *endpoint, bool subscribe);
 void app_on_security(void *ctx, const char *endpoint, const lwm2m_cred_identity_t *identity,
                      const char *reason);
 
+/* app.c: the credential store for a configuration; unpredictable bytes (CTR-DRBG). */
+lwm2m_cred_store_t *app_load_credentials(const lmg_conf_t *c, char *err, size_t errlen);
+void app_random(uint8_t *buf, size_t len);
+
+/* bootstrap.c: the Bootstrap-Server interface (lwm2m.bootstrap) and the file of the PSKs it
+ * generated (state_dir/bootstrap-psk, loaded with lwm2m.dtls.psk_file). */
+void app_bootstrap_start(app_t *app);
+void app_bootstrap_psk_path(const lmg_conf_t *c, char *buf, size_t size);
+
 #endif

@@ -41,6 +41,9 @@ struct coap_transport {
     size_t rpk_pem_len;
     coap_bin_const_t psk_reply;    /* what the PSK callback returns (libcoap copies it) */
     session_identity_t identities; /* list head */
+    /* bootstrap (coap_bootstrap.c) */
+    coap_transport_bootstrap_handler_t bootstrap;
+    struct bs_run *bs_runs; /* sequences in progress */
 };
 
 coap_transport_t *coap_transport_of(coap_session_t *session);
@@ -57,5 +60,15 @@ void coap_dtls_forget(coap_session_t *session); /* frees the identity a session 
  * security handler. */
 int coap_dtls_authorize(coap_transport_t *t, coap_session_t *session, const coap_pdu_t *request,
                         lwm2m_uplink_type_t type, const char *location);
+
+/* coap_bootstrap.c: POST /bs; a response or NACK to a bootstrap step (true = consumed);
+ * sending the next steps; freeing what is in progress. */
+void coap_bs_request(coap_transport_t *t, coap_session_t *session, const coap_pdu_t *request,
+                     coap_pdu_t *response);
+bool coap_bs_response(coap_transport_t *t, coap_session_t *session, const coap_bin_const_t *token,
+                      int code);
+bool coap_bs_nack(coap_transport_t *t, coap_session_t *session, const coap_bin_const_t *token);
+void coap_bs_run(coap_transport_t *t);
+void coap_bs_cleanup(coap_transport_t *t);
 
 #endif

@@ -293,6 +293,8 @@ static void handle_any(coap_resource_t *resource, coap_session_t *session,
         set_code(response, 405);
         return;
     }
+    if (n1 > 0 && strcmp(first, "bs") == 0 && n2 < 0 && method == COAP_REQUEST_CODE_POST)
+        return coap_bs_request(coap_transport_of(session), session, request, response);
     if (n1 > 0 && strcmp(first, "dp") == 0 && n2 < 0) {
         if (method == COAP_REQUEST_CODE_POST)
             return handle_uplink(session, request, response, LWM2M_UP_SEND, NULL);
@@ -339,6 +341,8 @@ static coap_response_t handle_response(coap_session_t *session, const coap_pdu_t
     lwm2m_peer_t peer;
     (void)sent;
     (void)mid;
+    if (!obs && coap_bs_response(t, session, &token, response_code(received)))
+        return COAP_RESPONSE_OK;
     coap_get_data_large(received, &len, &data, &offset, &total);
     collect_location(received, location, sizeof(location));
     peer_of(t, session, &peer);
@@ -371,6 +375,8 @@ static void handle_nack(coap_session_t *session, const coap_pdu_t *sent,
     if (!sent)
         return;
     coap_bin_const_t token = coap_pdu_get_token(sent);
+    if (coap_bs_nack(t, session, &token))
+        return;
     lwm2m_result_status_t status = LWM2M_RESULT_FAILED;
     if (reason == COAP_NACK_TOO_MANY_RETRIES) {
         status = LWM2M_RESULT_TIMEOUT;
@@ -591,6 +597,9 @@ coap_transport_t *coap_transport_new(lwm2m_server_t *server, const coap_transpor
     coap_resource_t *dp = coap_resource_init(coap_make_str_const("dp"), 0);
     coap_register_handler(dp, COAP_REQUEST_POST, handle_any);
     coap_add_resource(t->ctx, dp);
+    coap_resource_t *bs = coap_resource_init(coap_make_str_const("bs"), 0);
+    coap_register_handler(bs, COAP_REQUEST_POST, handle_any);
+    coap_add_resource(t->ctx, bs);
     if (bind_listeners(t, err, errlen) < 0) {
         coap_transport_free(t);
         return NULL;
@@ -610,6 +619,7 @@ void coap_transport_free(coap_transport_t *t)
 {
     if (!t)
         return;
+    coap_bs_cleanup(t);
     hash_foreach(&t->sessions, release_all, NULL);
     hash_free(&t->sessions);
     registry_set(t->ctx, NULL);
@@ -637,6 +647,8 @@ void coap_transport_process(coap_transport_t *t, int64_t now_ms)
 {
     t->now_ms = now_ms;
     coap_io_process(t->ctx, COAP_IO_NO_WAIT);
+    if (t->bs_runs)
+        coap_bs_run(t);
 }
 
 typedef struct sweep {
@@ -657,6 +669,8 @@ int64_t coap_transport_timer(coap_transport_t *t, int64_t now_ms)
 {
     t->now_ms = now_ms;
     coap_io_process(t->ctx, COAP_IO_NO_WAIT);
+    if (t->bs_runs)
+        coap_bs_run(t);
     if (now_ms >= t->next_sweep_ms) {
         sweep_t sw = {.t = t};
         hash_foreach(&t->sessions, find_idle, &sw);

@@ -347,6 +347,13 @@ lwm2m_cred_store_t *lwm2m_cred_load(const lwm2m_cred_config_t *cfg, char *err, s
         snprintf(err, errlen, "out of memory");
     if (r == 0 && cfg->psk_file && cfg->psk_file[0])
         r = load_file(s, LWM2M_CRED_PSK, cfg->psk_file, err, errlen);
+    if (r == 0 && cfg->generated_psk_file && cfg->generated_psk_file[0]) {
+        FILE *probe = fopen(cfg->generated_psk_file, "r");
+        if (probe) {
+            fclose(probe);
+            r = load_file(s, LWM2M_CRED_PSK, cfg->generated_psk_file, err, errlen);
+        }
+    }
     if (r == 0 && cfg->rpk_file && cfg->rpk_file[0])
         r = load_file(s, LWM2M_CRED_RPK, cfg->rpk_file, err, errlen);
     if (r < 0) {

@@ -121,6 +121,15 @@ typedef struct lmg_conf {
             char *ca_file;              /* X.509 trust anchors for device certificates */
             char *cert_file, *key_file; /* the server's certificate and key (key_file alone: RPK) */
         } dtls;
+        /* Bootstrap-Server interface (POST /bs): endpoints matching `endpoints` get a
+         * generated PSK for the account at server_uri, kept in state_dir/bootstrap-psk. */
+        struct {
+            bool enabled;
+            char *endpoints;  /* comma-separated globs */
+            char *server_uri; /* "coaps://host:port" written to /0/x/0 */
+            int lifetime;     /* seconds, written to /1/x/1 */
+            int short_server_id;
+        } bootstrap;
         struct {
             bool enabled;
             char *broker;    /* resolved: mqtt.uri when not configured */

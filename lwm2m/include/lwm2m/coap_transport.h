@@ -54,6 +54,28 @@ typedef void (*coap_transport_security_fn)(void *ctx, const char *endpoint,
 void coap_transport_set_security_handler(coap_transport_t *t, coap_transport_security_fn fn,
                                          void *ctx);
 
+/* Bootstrap-Server interface (POST /bs?ep=...). For a device that asks, the handler fills
+ * in the account to provision (0), or refuses (a negative CoAP code, e.g. -403). The transport
+ * then answers 2.04 and runs Bootstrap-Delete, -Write (Security, Server) and -Finish on the
+ * device's session; `finished` reports how it ended (code 204 = done, otherwise the device's
+ * answer or 0 when it did not answer) and at which URI. */
+typedef struct coap_transport_bootstrap {
+    char server_uri[256];
+    uint16_t short_server_id;
+    uint32_t lifetime;
+    char identity[65]; /* PSK identity */
+    uint8_t key[64];   /* PSK secret */
+    size_t key_len;
+} coap_transport_bootstrap_t;
+typedef struct coap_transport_bootstrap_handler {
+    int (*request)(void *ctx, const char *endpoint, coap_transport_bootstrap_t *ret);
+    void (*finished)(void *ctx, const char *endpoint, int code, const char *uri);
+    void *ctx;
+} coap_transport_bootstrap_handler_t;
+/* NULL request = no bootstrap interface (POST /bs gets 4.04). */
+void coap_transport_set_bootstrap_handler(coap_transport_t *t,
+                                          const coap_transport_bootstrap_handler_t *handler);
+
 /* The DTLS backend libcoap was built with ("GnuTLS 3.7.9", "mbed TLS 2.28.3", "none"). */
 const char *coap_transport_tls_library(char *buf, size_t size);
 

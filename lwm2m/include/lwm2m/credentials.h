@@ -37,6 +37,9 @@ typedef struct lwm2m_cred_config {
      * its hex, or a PEM/DER public key file (a name with a dot, relative to this file); NULL or
      * "" = no RPK. */
     const char *rpk_file;
+    /* Same format as psk_file, written by the gateway (bootstrap-provisioned keys); a missing
+     * file is no error. NULL or "" = none. */
+    const char *generated_psk_file;
     /* Comma-separated fnmatch(3) patterns of endpoints that may register without DTLS. */
     const char *nosec;
 } lwm2m_cred_config_t;
