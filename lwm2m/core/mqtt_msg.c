@@ -4,6 +4,7 @@
  * both walk it, and its order is the encoding order. CBOR is read one item head at a time
  * through libcbor's streaming decoder, so nothing is allocated for what a peer merely declares:
  * the one allocation per message is bounded by twice the message size. */
+#include "cbor_item.h"
 #include "lwm2m/mqtt_msg.h"
 
 #include <cbor.h>
@@ -13,123 +14,6 @@
 #include <string.h>
 
 #define SKIP_MAX_DEPTH 16 /* nesting allowed inside an unknown key's value */
-
-/* ---- CBOR item heads through libcbor's streaming decoder ---- */
-
-typedef enum tok_kind {
-    TOK_NONE = 0,
-    TOK_UINT,
-    TOK_NEGINT,
-    TOK_BYTES,
-    TOK_BYTES_INDEF,
-    TOK_TEXT,
-    TOK_TEXT_INDEF,
-    TOK_ARRAY,
-    TOK_ARRAY_INDEF,
-    TOK_MAP,
-    TOK_MAP_INDEF,
-    TOK_TAG,
-    TOK_FLOAT,
-    TOK_BOOL,
-    TOK_SIMPLE, /* null, undefined */
-    TOK_BREAK,
-} tok_kind_t;
-
-typedef struct tok {
-    tok_kind_t kind;
-    uint64_t u; /* UINT, NEGINT (-1 - u), TAG, ARRAY/MAP count, BOOL */
-    double f;
-    const uint8_t *data;
-    size_t len;
-    size_t offset;
-} tok_t;
-
-static void tok_set(void *ctx, tok_kind_t kind, uint64_t u)
-{
-    ((tok_t *)ctx)->kind = kind;
-    ((tok_t *)ctx)->u = u;
-}
-
-#define ON_ARG(name, type, kind)                                                                   \
-    static void name(void *c, type v)                                                              \
-    {                                                                                              \
-        tok_set(c, kind, (uint64_t)v);                                                             \
-    }
-#define ON_HEAD(name, kind)                                                                        \
-    static void name(void *c)                                                                      \
-    {                                                                                              \
-        tok_set(c, kind, 0);                                                                       \
-    }
-ON_ARG(on_uint8, uint8_t, TOK_UINT)
-ON_ARG(on_uint16, uint16_t, TOK_UINT)
-ON_ARG(on_uint32, uint32_t, TOK_UINT)
-ON_ARG(on_uint64, uint64_t, TOK_UINT)
-ON_ARG(on_negint8, uint8_t, TOK_NEGINT)
-ON_ARG(on_negint16, uint16_t, TOK_NEGINT)
-ON_ARG(on_negint32, uint32_t, TOK_NEGINT)
-ON_ARG(on_negint64, uint64_t, TOK_NEGINT)
-ON_ARG(on_tag, uint64_t, TOK_TAG)
-ON_ARG(on_array, size_t, TOK_ARRAY)
-ON_ARG(on_map, size_t, TOK_MAP)
-ON_ARG(on_bool, bool, TOK_BOOL)
-ON_HEAD(on_bytes_indef, TOK_BYTES_INDEF)
-ON_HEAD(on_text_indef, TOK_TEXT_INDEF)
-ON_HEAD(on_array_indef, TOK_ARRAY_INDEF)
-ON_HEAD(on_map_indef, TOK_MAP_INDEF)
-ON_HEAD(on_simple, TOK_SIMPLE)
-ON_HEAD(on_break, TOK_BREAK)
-
-static void on_bytes(void *c, cbor_data d, size_t n)
-{
-    tok_set(c, TOK_BYTES, 0);
-    ((tok_t *)c)->data = d;
-    ((tok_t *)c)->len = n;
-}
-
-static void on_text(void *c, cbor_data d, size_t n)
-{
-    on_bytes(c, d, n);
-    ((tok_t *)c)->kind = TOK_TEXT;
-}
-
-static void on_float(void *c, float v)
-{
-    tok_set(c, TOK_FLOAT, 0);
-    ((tok_t *)c)->f = v;
-}
-
-static void on_double(void *c, double v)
-{
-    tok_set(c, TOK_FLOAT, 0);
-    ((tok_t *)c)->f = v;
-}
-
-static const struct cbor_callbacks callbacks = {
-    .uint8 = on_uint8,
-    .uint16 = on_uint16,
-    .uint32 = on_uint32,
-    .uint64 = on_uint64,
-    .negint8 = on_negint8,
-    .negint16 = on_negint16,
-    .negint32 = on_negint32,
-    .negint64 = on_negint64,
-    .byte_string_start = on_bytes_indef,
-    .byte_string = on_bytes,
-    .string = on_text,
-    .string_start = on_text_indef,
-    .indef_array_start = on_array_indef,
-    .array_start = on_array,
-    .indef_map_start = on_map_indef,
-    .map_start = on_map,
-    .tag = on_tag,
-    .float2 = on_float,
-    .float4 = on_float,
-    .float8 = on_double,
-    .undefined = on_simple,
-    .null = on_simple,
-    .boolean = on_bool,
-    .indef_break = on_break,
-};
 
 /* ---- the key table ---- */
 
@@ -196,28 +80,6 @@ static bool valid_result(unsigned code)
     return (cls == 2 || cls == 4 || cls == 5) && code % 100 <= 31;
 }
 
-static bool utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : 3;
-        uint32_t cp = extra == 0 ? c : extra == 1 ? c & 0x1fu : extra == 2 ? c & 0x0fu : c & 0x07u;
-        static const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
-        if ((c >= 0x80 && c < 0xc2) || c > 0xf4 || n - i <= extra)
-            return false;
-        for (size_t k = 1; k <= extra; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3fu);
-        }
-        if (cp < min[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += extra + 1;
-    }
-    return true;
-}
-
 /* ---- decoder ---- */
 
 typedef struct reader {
@@ -235,17 +97,11 @@ static int fail(reader_t *r, size_t offset, const char *msg)
 
 static int next(reader_t *r, tok_t *t)
 {
-    memset(t, 0, sizeof(*t));
-    t->offset = r->pos;
-    if (r->pos >= r->len)
-        return fail(r, r->pos, "truncated: a CBOR item is missing");
-    struct cbor_decoder_result res =
-        cbor_stream_decode(r->data + r->pos, r->len - r->pos, &callbacks, t);
-    if (res.status == CBOR_DECODER_NEDATA)
-        return fail(r, r->pos, "truncated CBOR item");
-    if (res.status != CBOR_DECODER_FINISHED || t->kind == TOK_NONE)
-        return fail(r, r->pos, "malformed CBOR item");
-    r->pos += res.read;
+    int rc = cbor_item_head(r->data, r->len, &r->pos, t);
+    if (rc == -1)
+        return fail(r, t->offset, "truncated CBOR item");
+    if (rc < 0)
+        return fail(r, t->offset, "malformed CBOR item");
     return 0;
 }
 
@@ -281,7 +137,7 @@ static int read_string(reader_t *r, const tok_t *t, bool text, lwm2m_mqtt_str_t 
     ret->data = (const char *)r->arena + start;
     ret->len = r->used - start;
     r->arena[r->used++] = 0;
-    if (text && !utf8_valid(r->arena + start, ret->len))
+    if (text && !cbor_utf8_valid(r->arena + start, ret->len))
         return fail(r, t->offset, "text string is not valid UTF-8");
     return 0;
 }
@@ -559,13 +415,13 @@ static const char *encode_problem(const lwm2m_mqtt_msg_t *msg)
     const bool has[] = {msg->has_ep, msg->has_uri, msg->has_version, msg->has_binding,
                         msg->has_sms};
     for (size_t i = 0; i < sizeof(has) / sizeof(has[0]); i++)
-        if (has[i] && !utf8_valid((const uint8_t *)texts[i]->data, texts[i]->len))
+        if (has[i] && !cbor_utf8_valid((const uint8_t *)texts[i]->data, texts[i]->len))
             return "text not UTF-8";
     if (msg->has_payload && msg->payload_is_text &&
-        !utf8_valid((const uint8_t *)msg->payload.data, msg->payload.len))
+        !cbor_utf8_valid((const uint8_t *)msg->payload.data, msg->payload.len))
         return "text payload not UTF-8";
     for (size_t i = 0; msg->has_paths && i < msg->path_count; i++)
-        if (!utf8_valid((const uint8_t *)msg->paths[i].data, msg->paths[i].len))
+        if (!cbor_utf8_valid((const uint8_t *)msg->paths[i].data, msg->paths[i].len))
             return "path not UTF-8";
     return NULL;
 }

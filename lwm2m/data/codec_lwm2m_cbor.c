@@ -11,6 +11,7 @@
  * The encoder is canonical: definite lengths, shortest integer and float forms, one top-level
  * key per (prefix, object) running down to the first branch (`{[3,0]: {9: 100, 10: 15}}`), single
  * uint keys below it, keys in order of first appearance in the node list. */
+#include "../core/cbor_item.h"
 #include "lwm2m/codec.h"
 
 #include <cbor.h>
@@ -20,134 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- CBOR items, one head at a time, through libcbor's streaming decoder ---- */
-
-typedef enum tok_kind {
-    TOK_NONE = 0,
-    TOK_UINT,
-    TOK_NEGINT, /* value -1 - u */
-    TOK_BYTES,
-    TOK_BYTES_INDEF,
-    TOK_TEXT,
-    TOK_TEXT_INDEF,
-    TOK_ARRAY,
-    TOK_ARRAY_INDEF,
-    TOK_MAP,
-    TOK_MAP_INDEF,
-    TOK_TAG,
-    TOK_FLOAT,
-    TOK_BOOL,
-    TOK_NULL,
-    TOK_UNDEF,
-    TOK_BREAK,
-} tok_kind_t;
-
-/* An item head; read_scalar() completes it into a scalar value (joined strings, resolved tags). */
-typedef struct tok {
-    tok_kind_t kind;
-    uint64_t u; /* UINT, NEGINT, TAG number, ARRAY/MAP count, BOOL */
-    double f;
-    const uint8_t *data; /* BYTES, TEXT: into the input, or into owned */
-    size_t len;
-    size_t offset;
-    int64_t time;   /* after read_scalar, kind TAG: a time (tags 0 and 1) */
-    uint8_t *owned; /* after read_scalar: joined chunks of an indefinite string */
-} tok_t;
-
-static void tok_set(void *ctx, tok_kind_t kind, uint64_t u)
-{
-    tok_t *t = ctx;
-    t->kind = kind;
-    t->u = u;
-}
-
-/* One callback per item head: each records its kind and argument in the tok_t. */
-#define ON_ARG(name, type, kind)                                                                   \
-    static void name(void *c, type v)                                                              \
-    {                                                                                              \
-        tok_set(c, kind, (uint64_t)v);                                                             \
-    }
-#define ON_HEAD(name, kind)                                                                        \
-    static void name(void *c)                                                                      \
-    {                                                                                              \
-        tok_set(c, kind, 0);                                                                       \
-    }
-ON_ARG(on_uint8, uint8_t, TOK_UINT)
-ON_ARG(on_uint16, uint16_t, TOK_UINT)
-ON_ARG(on_uint32, uint32_t, TOK_UINT)
-ON_ARG(on_uint64, uint64_t, TOK_UINT)
-ON_ARG(on_negint8, uint8_t, TOK_NEGINT)
-ON_ARG(on_negint16, uint16_t, TOK_NEGINT)
-ON_ARG(on_negint32, uint32_t, TOK_NEGINT)
-ON_ARG(on_negint64, uint64_t, TOK_NEGINT)
-ON_ARG(on_tag, uint64_t, TOK_TAG)
-ON_ARG(on_array, size_t, TOK_ARRAY)
-ON_ARG(on_map, size_t, TOK_MAP)
-ON_ARG(on_bool, bool, TOK_BOOL)
-ON_HEAD(on_bytes_indef, TOK_BYTES_INDEF)
-ON_HEAD(on_text_indef, TOK_TEXT_INDEF)
-ON_HEAD(on_array_indef, TOK_ARRAY_INDEF)
-ON_HEAD(on_map_indef, TOK_MAP_INDEF)
-ON_HEAD(on_undef, TOK_UNDEF)
-ON_HEAD(on_null, TOK_NULL)
-ON_HEAD(on_break, TOK_BREAK)
-
-static void on_string(void *c, tok_kind_t kind, cbor_data data, size_t len)
-{
-    tok_t *t = c;
-    t->kind = kind;
-    t->data = data;
-    t->len = len;
-}
-
-static void on_bytes(void *c, cbor_data d, size_t n)
-{
-    on_string(c, TOK_BYTES, d, n);
-}
-static void on_text(void *c, cbor_data d, size_t n)
-{
-    on_string(c, TOK_TEXT, d, n);
-}
-
-static void on_float(void *c, float v)
-{
-    tok_set(c, TOK_FLOAT, 0);
-    ((tok_t *)c)->f = v;
-}
-
-static void on_double(void *c, double v)
-{
-    tok_set(c, TOK_FLOAT, 0);
-    ((tok_t *)c)->f = v;
-}
-
-static const struct cbor_callbacks callbacks = {
-    .uint8 = on_uint8,
-    .uint16 = on_uint16,
-    .uint32 = on_uint32,
-    .uint64 = on_uint64,
-    .negint8 = on_negint8,
-    .negint16 = on_negint16,
-    .negint32 = on_negint32,
-    .negint64 = on_negint64,
-    .byte_string_start = on_bytes_indef,
-    .byte_string = on_bytes,
-    .string = on_text,
-    .string_start = on_text_indef,
-    .indef_array_start = on_array_indef,
-    .array_start = on_array,
-    .indef_map_start = on_map_indef,
-    .map_start = on_map,
-    .tag = on_tag,
-    .float2 = on_float,
-    .float4 = on_float,
-    .float8 = on_double,
-    .undefined = on_undef,
-    .null = on_null,
-    .boolean = on_bool,
-    .indef_break = on_break,
-};
 
 /* ---- path trie: duplicate detection for the decoder, the key layout for the encoder ---- */
 
@@ -270,40 +143,12 @@ static int fail(decoder_t *d, size_t offset, const char *msg)
 
 static int next(decoder_t *d, tok_t *t)
 {
-    memset(t, 0, sizeof(*t));
-    t->offset = d->pos;
-    if (d->pos >= d->len)
-        return fail(d, d->pos, "truncated: a CBOR item is missing");
-    struct cbor_decoder_result r =
-        cbor_stream_decode(d->data + d->pos, d->len - d->pos, &callbacks, t);
-    if (r.status == CBOR_DECODER_NEDATA)
-        return fail(d, d->pos, "truncated CBOR item");
-    if (r.status != CBOR_DECODER_FINISHED || t->kind == TOK_NONE)
-        return fail(d, d->pos, "malformed CBOR item");
-    d->pos += r.read;
+    int rc = cbor_item_head(d->data, d->len, &d->pos, t);
+    if (rc == -1)
+        return fail(d, t->offset, "truncated CBOR item");
+    if (rc < 0)
+        return fail(d, t->offset, "malformed CBOR item");
     return 0;
-}
-
-static bool utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : 3;
-        uint32_t cp = extra == 0 ? c : extra == 1 ? c & 0x1fu : extra == 2 ? c & 0x0fu : c & 0x07u;
-        static const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
-        if ((c >= 0x80 && c < 0xc2) || c > 0xf4 || n - i <= extra)
-            return false;
-        for (size_t k = 1; k <= extra; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3fu);
-        }
-        if (cp < min[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += extra + 1;
-    }
-    return true;
 }
 
 /* Completes a text or byte string head: definite (pointing into the input), or indefinite as
@@ -465,7 +310,7 @@ static int read_scalar(decoder_t *d, tok_t *t)
     case TOK_BYTES:
     case TOK_BYTES_INDEF: {
         int rc = read_string(d, t);
-        if (rc == 0 && t->kind == TOK_TEXT && !utf8_valid(t->data, t->len))
+        if (rc == 0 && t->kind == TOK_TEXT && !cbor_utf8_valid(t->data, t->len))
             return fail(d, t->offset, "text string is not valid UTF-8");
         return rc;
     }
@@ -799,7 +644,7 @@ static int put_value(encoder_t *e, const lwm2m_node_t *node)
         return lwm2m_buf_append(e->out, tmp, cbor_encode_null(tmp, sizeof(tmp)));
     case LWM2M_TYPE_STRING:
     case LWM2M_TYPE_CORELNK:
-        if (!utf8_valid(v->u.bytes.data, v->u.bytes.len))
+        if (!cbor_utf8_valid(v->u.bytes.data, v->u.bytes.len))
             return lwm2m_error_set(e->err, LWM2M_ERR_NOT_ACCEPTABLE, 0, "string not UTF-8");
         return put_string(e->out, true, v->u.bytes.data, v->u.bytes.len);
     case LWM2M_TYPE_OPAQUE:
