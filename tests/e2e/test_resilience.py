@@ -246,9 +246,13 @@ def test_per_device_subscriptions(workdir, broker, mq):
     try:
         sim.wait(lambda e: e.get("event") == "registered")
         mq.wait_json("lwm2m/pd-0/state")
-        time.sleep(0.5)  # the device's own subscriptions are made at its registration
-        mq.publish("lwm2m/pd-0/command", {"id": "pd1", "op": "read", "path": "/3/0/9"})
-        assert mq.wait_json("lwm2m/pd-0/response", lambda j: j["id"] == "pd1")["ok"]
+        # The device's own subscriptions are made at its registration, asynchronously: until
+        # the broker has them a command is not delivered, so ask again until it is.
+        def answered():
+            mq.publish("lwm2m/pd-0/command", {"id": "pd1", "op": "read", "path": "/3/0/9"})
+            time.sleep(1)
+            return mq.find("lwm2m/pd-0/response", lambda p: json.loads(p)["id"] == "pd1")
+        assert json.loads(wait_for(answered, timeout=20, what="a per-device subscription"))["ok"]
         # a device this gateway doesn't serve is not its business in this mode: no answer
         mq.publish("lwm2m/elsewhere/command", {"id": "pd2", "op": "read", "path": "/3/0/9"})
         time.sleep(1)
