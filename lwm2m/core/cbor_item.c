@@ -98,17 +98,17 @@ static const struct cbor_callbacks callbacks = {
     .indef_break = on_break,
 };
 
-int cbor_item_head(const uint8_t *data, size_t len, size_t *pos, tok_t *ret)
+int cbor_item_head(const uint8_t *data, size_t len, size_t *pos, tok_t *ret, lwm2m_error_t *err)
 {
     memset(ret, 0, sizeof(*ret));
     ret->offset = *pos;
     if (*pos >= len)
-        return -1;
+        return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, *pos, "truncated CBOR item");
     struct cbor_decoder_result r = cbor_stream_decode(data + *pos, len - *pos, &callbacks, ret);
     if (r.status == CBOR_DECODER_NEDATA)
-        return -1;
+        return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, *pos, "truncated CBOR item");
     if (r.status != CBOR_DECODER_FINISHED || ret->kind == TOK_NONE)
-        return -2;
+        return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, *pos, "malformed CBOR item");
     *pos += r.read;
     return 0;
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lwm2m/error.h"
+
 typedef enum tok_kind {
     TOK_NONE = 0,
     TOK_UINT,
@@ -42,8 +44,8 @@ typedef struct tok {
 
 /* Reads the item head at data[*pos]: a scalar, a string (definite: data/len point into the
  * input; indefinite: just the head), or a container head with its count. Advances *pos on
- * success. Returns 0, -1 when the input ends inside the item, -2 when it is malformed. */
-int cbor_item_head(const uint8_t *data, size_t len, size_t *pos, tok_t *ret);
+ * success. Returns 0, or -400 with err (may be NULL) saying "truncated" or "malformed". */
+int cbor_item_head(const uint8_t *data, size_t len, size_t *pos, tok_t *ret, lwm2m_error_t *err);
 
 /* Well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
 bool cbor_utf8_valid(const uint8_t *s, size_t n);

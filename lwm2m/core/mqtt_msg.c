@@ -97,12 +97,7 @@ static int fail(reader_t *r, size_t offset, const char *msg)
 
 static int next(reader_t *r, tok_t *t)
 {
-    int rc = cbor_item_head(r->data, r->len, &r->pos, t);
-    if (rc == -1)
-        return fail(r, t->offset, "truncated CBOR item");
-    if (rc < 0)
-        return fail(r, t->offset, "malformed CBOR item");
-    return 0;
+    return cbor_item_head(r->data, r->len, &r->pos, t, r->err);
 }
 
 static void arena_append(reader_t *r, const uint8_t *data, size_t len)

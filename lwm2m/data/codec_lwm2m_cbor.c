@@ -143,12 +143,7 @@ static int fail(decoder_t *d, size_t offset, const char *msg)
 
 static int next(decoder_t *d, tok_t *t)
 {
-    int rc = cbor_item_head(d->data, d->len, &d->pos, t);
-    if (rc == -1)
-        return fail(d, t->offset, "truncated CBOR item");
-    if (rc < 0)
-        return fail(d, t->offset, "malformed CBOR item");
-    return 0;
+    return cbor_item_head(d->data, d->len, &d->pos, t, d->err);
 }
 
 /* Completes a text or byte string head: definite (pointing into the input), or indefinite as
