@@ -1,14 +1,11 @@
-#!/ usr / bin / python3
-""
-    "Generates the built-in object table (lwm2m/model/builtin_*.c) from OMA DDF XML files.
+#!/usr/bin/python3
+"""Generates the built-in object table (lwm2m/model/builtin_*.c) from OMA DDF XML files.
 
-    Usage : gen_builtin
-                .py REGISTRY_DIR[-o OUTPUT]
+Usage: gen_builtin.py REGISTRY_DIR [-o OUTPUT]
 
-            REGISTRY_DIR is a directory of OMA LwM2M registry DDF
-            files(one<LWM2M><Object> per file, plus the DDF.xml version index when present)
-                .Only facts are taken from the
-            files(ids, names, types, units, operations, ranges, multiplicity); descriptions are not copied. When several
+REGISTRY_DIR is a directory of OMA LwM2M registry DDF files (one <LWM2M><Object> per file, plus
+the DDF.xml version index when present). Only facts are taken from the files (ids, names,
+types, units, operations, ranges, multiplicity); descriptions are not copied. When several
 files define one object the newest ObjectVersion wins. The output is piped through
 clang-format (the repository's .clang-format) when clang-format is on the PATH.
 
@@ -22,7 +19,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-#Core objects, then IPSO : listed ids must exist in the registry, ranges take what exists.
+# Core objects, then IPSO: listed ids must exist in the registry, ranges take what exists.
 REQUIRED_IDS = [0, 1, 2, 3, 4, 5, 6, 7, 9, 21, 23, 24, 25, 26, 3200, 3201, 3202, 3203, 3411]
 OPTIONAL_RANGES = [(3300, 3350)]
 
@@ -300,7 +297,8 @@ def main():
     parser.add_argument("registry", help="directory of OMA DDF XML files")
     parser.add_argument("-o", "--output-dir", default=here)
     args = parser.parse_args()
-try : objects, listed = read_registry(args.registry)
+    try:
+        objects, listed = read_registry(args.registry)
         chosen = select(objects, listed)
     except (DdfError, ET.ParseError, OSError) as e:
         print("gen_builtin.py: %s" % e, file=sys.stderr)
