@@ -9,242 +9,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/cbor_item.h"
 #include "senml_internal.h"
 
 /* Nesting we follow inside fields we skip (SenML itself needs 2). */
 #define CBOR_MAX_DEPTH 16
 
-/* ---- a pull reader over cbor_stream_decode ---------------------------------------------- */
-
-typedef enum cbor_kind {
-    CB_NONE,
-    CB_UINT,
-    CB_NEGINT, /* value is -1 - u */
-    CB_BYTES,
-    CB_BYTES_INDEF,
-    CB_TEXT,
-    CB_TEXT_INDEF,
-    CB_ARRAY, /* u items */
-    CB_ARRAY_INDEF,
-    CB_MAP, /* u pairs */
-    CB_MAP_INDEF,
-    CB_TAG,
-    CB_FLOAT,
-    CB_BOOL,
-    CB_NULL,
-    CB_UNDEF,
-    CB_BREAK,
-} cbor_kind_t;
-
-typedef struct cbor_event {
-    cbor_kind_t kind;
-    uint64_t u;
-    double d;
-    bool b;
-    const uint8_t *data;
-    size_t len;
-    size_t offset;
-} cbor_event_t;
+/* ---- a pull reader over cbor_item_head ---------------------------------------------------- */
 
 typedef struct cbor_reader {
     const uint8_t *data;
     size_t len, pos;
 } cbor_reader_t;
 
-static void ev_set(void *ctx, cbor_kind_t kind, uint64_t u)
+static int cbor_next(cbor_reader_t *r, tok_t *ev, lwm2m_error_t *err)
 {
-    cbor_event_t *ev = ctx;
-    ev->kind = kind;
-    ev->u = u;
-}
-
-static void on_uint8(void *c, uint8_t v)
-{
-    ev_set(c, CB_UINT, v);
-}
-static void on_uint16(void *c, uint16_t v)
-{
-    ev_set(c, CB_UINT, v);
-}
-static void on_uint32(void *c, uint32_t v)
-{
-    ev_set(c, CB_UINT, v);
-}
-static void on_uint64(void *c, uint64_t v)
-{
-    ev_set(c, CB_UINT, v);
-}
-static void on_negint8(void *c, uint8_t v)
-{
-    ev_set(c, CB_NEGINT, v);
-}
-static void on_negint16(void *c, uint16_t v)
-{
-    ev_set(c, CB_NEGINT, v);
-}
-static void on_negint32(void *c, uint32_t v)
-{
-    ev_set(c, CB_NEGINT, v);
-}
-static void on_negint64(void *c, uint64_t v)
-{
-    ev_set(c, CB_NEGINT, v);
-}
-static void on_bytes_indef(void *c)
-{
-    ev_set(c, CB_BYTES_INDEF, 0);
-}
-static void on_text_indef(void *c)
-{
-    ev_set(c, CB_TEXT_INDEF, 0);
-}
-static void on_array(void *c, size_t n)
-{
-    ev_set(c, CB_ARRAY, n);
-}
-static void on_array_indef(void *c)
-{
-    ev_set(c, CB_ARRAY_INDEF, 0);
-}
-static void on_map(void *c, size_t n)
-{
-    ev_set(c, CB_MAP, n);
-}
-static void on_map_indef(void *c)
-{
-    ev_set(c, CB_MAP_INDEF, 0);
-}
-static void on_tag(void *c, uint64_t v)
-{
-    ev_set(c, CB_TAG, v);
-}
-static void on_undef(void *c)
-{
-    ev_set(c, CB_UNDEF, 0);
-}
-static void on_null(void *c)
-{
-    ev_set(c, CB_NULL, 0);
-}
-static void on_break(void *c)
-{
-    ev_set(c, CB_BREAK, 0);
-}
-
-static void on_bool(void *c, bool b)
-{
-    ev_set(c, CB_BOOL, 0);
-    ((cbor_event_t *)c)->b = b;
-}
-
-static void on_double(void *c, double d)
-{
-    ev_set(c, CB_FLOAT, 0);
-    ((cbor_event_t *)c)->d = d;
-}
-
-static void on_float(void *c, float f)
-{
-    on_double(c, f);
-}
-
-static void on_string(void *c, cbor_kind_t kind, cbor_data data, size_t len)
-{
-    cbor_event_t *ev = c;
-    ev->kind = kind;
-    ev->data = data;
-    ev->len = len;
-}
-
-static void on_bytes(void *c, cbor_data data, size_t len)
-{
-    on_string(c, CB_BYTES, data, len);
-}
-static void on_text(void *c, cbor_data data, size_t len)
-{
-    on_string(c, CB_TEXT, data, len);
-}
-
-static const struct cbor_callbacks callbacks = {
-    .uint8 = on_uint8,
-    .uint16 = on_uint16,
-    .uint32 = on_uint32,
-    .uint64 = on_uint64,
-    .negint64 = on_negint64,
-    .negint32 = on_negint32,
-    .negint16 = on_negint16,
-    .negint8 = on_negint8,
-    .byte_string_start = on_bytes_indef,
-    .byte_string = on_bytes,
-    .string = on_text,
-    .string_start = on_text_indef,
-    .indef_array_start = on_array_indef,
-    .array_start = on_array,
-    .indef_map_start = on_map_indef,
-    .map_start = on_map,
-    .tag = on_tag,
-    .float2 = on_float,
-    .float4 = on_float,
-    .float8 = on_double,
-    .undefined = on_undef,
-    .null = on_null,
-    .boolean = on_bool,
-    .indef_break = on_break,
-};
-
-static int cbor_next(cbor_reader_t *r, cbor_event_t *ev, lwm2m_error_t *err)
-{
-    memset(ev, 0, sizeof(*ev));
-    ev->offset = r->pos;
-    if (r->pos >= r->len)
-        return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, r->pos, "truncated SenML CBOR");
-    struct cbor_decoder_result res =
-        cbor_stream_decode(r->data + r->pos, r->len - r->pos, &callbacks, ev);
-    if (res.status == CBOR_DECODER_NEDATA)
-        return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, r->pos, "truncated SenML CBOR");
-    if (res.status != CBOR_DECODER_FINISHED || ev->kind == CB_NONE)
-        return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, r->pos, "malformed CBOR item");
-    r->pos += res.read;
-    return 0;
+    return cbor_item_head(r->data, r->len, &r->pos, ev, err);
 }
 
 static int cbor_skip(cbor_reader_t *r, unsigned depth, lwm2m_error_t *err);
 
 /* Skips the rest of an item whose head was just read (a field we ignore). */
-static int cbor_skip_rest(cbor_reader_t *r, const cbor_event_t *head, unsigned depth,
-                          lwm2m_error_t *err)
+static int cbor_skip_rest(cbor_reader_t *r, const tok_t *head, unsigned depth, lwm2m_error_t *err)
 {
-    cbor_event_t ev;
+    tok_t ev;
     int rc = 0;
     if (depth > CBOR_MAX_DEPTH)
         return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, head->offset, "CBOR nested too deep");
     switch (head->kind) {
-    case CB_ARRAY:
-    case CB_MAP:
+    case TOK_ARRAY:
+    case TOK_MAP:
         for (uint64_t i = 0; rc == 0 && i < head->u; i++) {
             rc = cbor_skip(r, depth + 1, err);
-            if (rc == 0 && head->kind == CB_MAP)
+            if (rc == 0 && head->kind == TOK_MAP)
                 rc = cbor_skip(r, depth + 1, err);
         }
         return rc;
-    case CB_ARRAY_INDEF:
-    case CB_MAP_INDEF:
-    case CB_BYTES_INDEF:
-    case CB_TEXT_INDEF:
+    case TOK_ARRAY_INDEF:
+    case TOK_MAP_INDEF:
+    case TOK_BYTES_INDEF:
+    case TOK_TEXT_INDEF:
         for (uint64_t n = 0;; n++) {
             if ((rc = cbor_next(r, &ev, err)) < 0)
                 return rc;
-            if (ev.kind == CB_BREAK && (head->kind != CB_MAP_INDEF || n % 2 == 0))
+            if (ev.kind == TOK_BREAK && (head->kind != TOK_MAP_INDEF || n % 2 == 0))
                 return 0;
-            if ((head->kind == CB_BYTES_INDEF && ev.kind != CB_BYTES) ||
-                (head->kind == CB_TEXT_INDEF && ev.kind != CB_TEXT))
+            if ((head->kind == TOK_BYTES_INDEF && ev.kind != TOK_BYTES) ||
+                (head->kind == TOK_TEXT_INDEF && ev.kind != TOK_TEXT))
                 return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, ev.offset, "bad chunk");
             if ((rc = cbor_skip_rest(r, &ev, depth + 1, err)) < 0)
                 return rc;
         }
-    case CB_TAG:
+    case TOK_TAG:
         return cbor_skip(r, depth + 1, err);
-    case CB_BREAK:
+    case TOK_BREAK:
         return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, head->offset, "unexpected break");
     default:
         return 0;
@@ -253,7 +71,7 @@ static int cbor_skip_rest(cbor_reader_t *r, const cbor_event_t *head, unsigned d
 
 static int cbor_skip(cbor_reader_t *r, unsigned depth, lwm2m_error_t *err)
 {
-    cbor_event_t ev;
+    tok_t ev;
     int rc = cbor_next(r, &ev, err);
     return rc < 0 ? rc : cbor_skip_rest(r, &ev, depth, err);
 }
@@ -273,12 +91,12 @@ static void scratch_free(scratch_t *s)
     s->count = 0;
 }
 
-/* A text (CB_TEXT) or byte (CB_BYTES) string, definite or chunked. -1: not that kind. */
-static int cbor_string(cbor_reader_t *r, const cbor_event_t *head, cbor_kind_t kind,
-                       senml_text_t *ret, scratch_t *s, lwm2m_error_t *err)
+/* A text (TOK_TEXT) or byte (TOK_BYTES) string, definite or chunked. -1: not that kind. */
+static int cbor_string(cbor_reader_t *r, const tok_t *head, tok_kind_t kind, senml_text_t *ret,
+                       scratch_t *s, lwm2m_error_t *err)
 {
     lwm2m_buf_t buf;
-    cbor_event_t ev;
+    tok_t ev;
     int rc = 0;
     if (head->kind == kind) {
         *ret = (senml_text_t){(const char *)head->data, head->len};
@@ -290,7 +108,7 @@ static int cbor_string(cbor_reader_t *r, const cbor_event_t *head, cbor_kind_t k
     while ((rc = cbor_next(r, &ev, err)) == 0 && ev.kind == kind)
         if (lwm2m_buf_append(&buf, ev.data, ev.len) < 0)
             rc = lwm2m_error_set(err, LWM2M_ERR_INTERNAL, ev.offset, "out of memory");
-    if (rc == 0 && ev.kind != CB_BREAK)
+    if (rc == 0 && ev.kind != TOK_BREAK)
         rc = lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, ev.offset, "bad string chunk");
     if (rc < 0) {
         lwm2m_buf_free(&buf);
@@ -304,47 +122,47 @@ static int cbor_string(cbor_reader_t *r, const cbor_event_t *head, cbor_kind_t k
 /* Tag 4 [exponent, mantissa]: decimal fraction (Leshan's bt), read as a double. */
 static int cbor_decimal_fraction(cbor_reader_t *r, senml_number_t *ret, lwm2m_error_t *err)
 {
-    cbor_event_t arr, e, m;
+    tok_t arr, e, m;
     char text[64];
     int rc;
     if ((rc = cbor_next(r, &arr, err)) < 0 || (rc = cbor_next(r, &e, err)) < 0)
         return rc;
-    if (arr.kind != CB_ARRAY || arr.u != 2 || (e.kind != CB_UINT && e.kind != CB_NEGINT) ||
+    if (arr.kind != TOK_ARRAY || arr.u != 2 || (e.kind != TOK_UINT && e.kind != TOK_NEGINT) ||
         e.u > 1000 || (rc = cbor_next(r, &m, err)) < 0 ||
-        (m.kind != CB_UINT && m.kind != CB_NEGINT))
+        (m.kind != TOK_UINT && m.kind != TOK_NEGINT))
         return rc < 0 ? rc : -1;
-    int64_t exponent = e.kind == CB_UINT ? (int64_t)e.u : -1 - (int64_t)e.u;
-    if (m.kind == CB_NEGINT && m.u == UINT64_MAX)
+    int64_t exponent = e.kind == TOK_UINT ? (int64_t)e.u : -1 - (int64_t)e.u;
+    if (m.kind == TOK_NEGINT && m.u == UINT64_MAX)
         snprintf(text, sizeof(text), "-18446744073709551616e%" PRId64, exponent);
     else
-        snprintf(text, sizeof(text), "%s%" PRIu64 "e%" PRId64, m.kind == CB_NEGINT ? "-" : "",
-                 m.kind == CB_NEGINT ? m.u + 1 : m.u, exponent);
+        snprintf(text, sizeof(text), "%s%" PRIu64 "e%" PRId64, m.kind == TOK_NEGINT ? "-" : "",
+                 m.kind == TOK_NEGINT ? m.u + 1 : m.u, exponent);
     ret->kind = SENML_NUM_FLOAT;
     return lwm2m_parse_double(text, strlen(text), &ret->d) < 0 ? -1 : 0;
 }
 
 /* bt, t or v. -1: not a number. A text v is kept for objlnk (Zephyr), null for SenML-ETCH. */
-static int cbor_number(cbor_reader_t *r, const cbor_event_t *head, senml_record_t *rec,
+static int cbor_number(cbor_reader_t *r, const tok_t *head, senml_record_t *rec,
                        senml_number_t *num, scratch_t *s, lwm2m_error_t *err)
 {
     switch (head->kind) {
-    case CB_UINT:
+    case TOK_UINT:
         *num = head->u <= INT64_MAX ? (senml_number_t){.kind = SENML_NUM_INT, .i = (int64_t)head->u}
                                     : (senml_number_t){.kind = SENML_NUM_UINT, .u = head->u};
         return 0;
-    case CB_NEGINT:
+    case TOK_NEGINT:
         *num = (senml_number_t){.kind = SENML_NUM_INT, .i = -1 - (int64_t)head->u};
         return head->u <= INT64_MAX ? 0 : -1;
-    case CB_FLOAT:
-        *num = (senml_number_t){.kind = SENML_NUM_FLOAT, .d = head->d};
+    case TOK_FLOAT:
+        *num = (senml_number_t){.kind = SENML_NUM_FLOAT, .d = head->f};
         return 0;
-    case CB_TAG:
+    case TOK_TAG:
         return head->u == 4 ? cbor_decimal_fraction(r, num, err) : -1;
-    case CB_TEXT:
-    case CB_TEXT_INDEF:
+    case TOK_TEXT:
+    case TOK_TEXT_INDEF:
         num->kind = SENML_NUM_TEXT;
-        return num == &rec->v ? cbor_string(r, head, CB_TEXT, &rec->v_text, s, err) : -1;
-    case CB_NULL:
+        return num == &rec->v ? cbor_string(r, head, TOK_TEXT, &rec->v_text, s, err) : -1;
+    case TOK_NULL:
         num->kind = SENML_NUM_NULL;
         return num == &rec->v ? 0 : -1;
     default:
@@ -359,9 +177,9 @@ typedef struct key_info {
     char kind;
 } key_info_t;
 
-static key_info_t label_info(const cbor_event_t *key)
+static key_info_t label_info(const tok_t *key)
 {
-    int64_t label = key->kind == CB_UINT ? (int64_t)key->u : -1 - (int64_t)key->u;
+    int64_t label = key->kind == TOK_UINT ? (int64_t)key->u : -1 - (int64_t)key->u;
     if (key->u > 64)
         return (key_info_t){0, 'i'};
     switch (label) {
@@ -397,16 +215,16 @@ static key_info_t text_key_info(senml_text_t key)
     return (key_info_t){0, 'i'};
 }
 
-static int cbor_key(cbor_reader_t *r, const cbor_event_t *key, key_info_t *ret, scratch_t *s,
+static int cbor_key(cbor_reader_t *r, const tok_t *key, key_info_t *ret, scratch_t *s,
                     lwm2m_error_t *err)
 {
     senml_text_t text;
     size_t used = s->count;
-    if (key->kind == CB_UINT || key->kind == CB_NEGINT) {
+    if (key->kind == TOK_UINT || key->kind == TOK_NEGINT) {
         *ret = label_info(key);
         return 0;
     }
-    int rc = cbor_string(r, key, CB_TEXT, &text, s, err);
+    int rc = cbor_string(r, key, TOK_TEXT, &text, s, err);
     if (rc == -1)
         return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, key->offset, "bad SenML key");
     if (rc == 0)
@@ -431,7 +249,7 @@ static senml_text_t *text_slot(senml_record_t *rec, unsigned field)
     }
 }
 
-static int cbor_value(cbor_reader_t *r, const cbor_event_t *v, key_info_t k, senml_record_t *rec,
+static int cbor_value(cbor_reader_t *r, const tok_t *v, key_info_t k, senml_record_t *rec,
                       scratch_t *s, lwm2m_error_t *err)
 {
     senml_text_t *text;
@@ -439,13 +257,13 @@ static int cbor_value(cbor_reader_t *r, const cbor_event_t *v, key_info_t k, sen
     switch (k.kind) {
     case 's':
         text = text_slot(rec, k.field);
-        rc = cbor_string(r, v, CB_TEXT, text, s, err);
+        rc = cbor_string(r, v, TOK_TEXT, text, s, err);
         return rc < 0 ? rc : senml_utf8_valid(text->data, text->len) ? 0 : -1;
     case 'd':
-        return cbor_string(r, v, CB_BYTES, &rec->vd, s, err);
+        return cbor_string(r, v, TOK_BYTES, &rec->vd, s, err);
     case 'b':
-        rec->vb = v->b;
-        return v->kind == CB_BOOL ? 0 : -1;
+        rec->vb = v->u != 0;
+        return v->kind == TOK_BOOL ? 0 : -1;
     default:
         return cbor_number(r, v, rec,
                            k.field == SENML_F_BT  ? &rec->bt
@@ -455,11 +273,11 @@ static int cbor_value(cbor_reader_t *r, const cbor_event_t *v, key_info_t k, sen
     }
 }
 
-static int cbor_pair(cbor_reader_t *r, const cbor_event_t *key, senml_record_t *rec, scratch_t *s,
+static int cbor_pair(cbor_reader_t *r, const tok_t *key, senml_record_t *rec, scratch_t *s,
                      lwm2m_error_t *err)
 {
     key_info_t k = {0};
-    cbor_event_t v;
+    tok_t v;
     int rc = cbor_key(r, key, &k, s, err);
     if (rc < 0 || (rc = cbor_next(r, &v, err)) < 0)
         return rc;
@@ -478,18 +296,18 @@ static int cbor_pair(cbor_reader_t *r, const cbor_event_t *key, senml_record_t *
 
 static int cbor_record(cbor_reader_t *r, senml_record_t *rec, scratch_t *s, lwm2m_error_t *err)
 {
-    cbor_event_t head, key;
+    tok_t head, key;
     int rc = cbor_next(r, &head, err);
     if (rc < 0)
         return rc;
     memset(rec, 0, sizeof(*rec));
     rec->offset = head.offset;
-    if (head.kind != CB_MAP && head.kind != CB_MAP_INDEF)
+    if (head.kind != TOK_MAP && head.kind != TOK_MAP_INDEF)
         return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, head.offset, "SenML record not a map");
-    for (uint64_t i = 0; head.kind == CB_MAP_INDEF || i < head.u; i++) {
+    for (uint64_t i = 0; head.kind == TOK_MAP_INDEF || i < head.u; i++) {
         if ((rc = cbor_next(r, &key, err)) < 0)
             return rc;
-        if (key.kind == CB_BREAK && head.kind == CB_MAP_INDEF)
+        if (key.kind == TOK_BREAK && head.kind == TOK_MAP_INDEF)
             return 0;
         if ((rc = cbor_pair(r, &key, rec, s, err)) < 0)
             return rc;
@@ -501,7 +319,7 @@ static int cbor_parse(const uint8_t *data, size_t len, senml_record_fn fn, void 
                       lwm2m_error_t *err)
 {
     cbor_reader_t r = {data, len, 0};
-    cbor_event_t head;
+    tok_t head;
     senml_record_t rec;
     scratch_t s = {0};
     if (len == 0)
@@ -509,9 +327,9 @@ static int cbor_parse(const uint8_t *data, size_t len, senml_record_fn fn, void 
     int rc = cbor_next(&r, &head, err);
     if (rc < 0)
         return rc;
-    if (head.kind != CB_ARRAY && head.kind != CB_ARRAY_INDEF)
+    if (head.kind != TOK_ARRAY && head.kind != TOK_ARRAY_INDEF)
         return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, 0, "SenML CBOR must be an array");
-    bool indefinite = head.kind == CB_ARRAY_INDEF;
+    bool indefinite = head.kind == TOK_ARRAY_INDEF;
     if (!indefinite && head.u > SENML_MAX_RECORDS)
         return lwm2m_error_set(err, LWM2M_ERR_TOO_LARGE, 0, "more than %d SenML records",
                                SENML_MAX_RECORDS);
