@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/cbor_item.h"
 #include "lwm2m/codec.h"
 
 #define CBOR_TAG_DATETIME 0
@@ -28,184 +29,30 @@
 
 /* ---- one data item ------------------------------------------------------------------------- */
 
-typedef enum cb_kind {
-    CB_NONE = 0,
-    CB_UINT,
-    CB_NEGINT, /* value -1 - u */
-    CB_BYTES,
-    CB_TEXT,
-    CB_BYTES_INDEF,
-    CB_TEXT_INDEF,
-    CB_TAG,
-    CB_FLOAT,
-    CB_BOOL,
-    CB_NULL,
-    CB_UNDEF,
-    CB_BREAK,
-    CB_COLLECTION,
-} cb_kind_t;
-
 typedef struct cb_item {
-    cb_kind_t kind;
-    uint64_t u; /* UINT, NEGINT, TAG */
-    double d;
-    bool b;
+    tok_kind_t kind;
+    uint64_t u; /* UINT, NEGINT, TAG, BOOL */
+    double f;
     const uint8_t *data; /* BYTES, TEXT (for indefinite strings: the joined chunks) */
     size_t len;
     int tag; /* the value's tag: -1, CBOR_TAG_DATETIME or CBOR_TAG_EPOCH */
 } cb_item_t;
 
-static void cb_set(void *ctx, cb_kind_t kind, uint64_t u)
-{
-    cb_item_t *item = ctx;
-    item->kind = kind;
-    item->u = u;
-}
-
-static void cb_uint8(void *ctx, uint8_t v)
-{
-    cb_set(ctx, CB_UINT, v);
-}
-static void cb_uint16(void *ctx, uint16_t v)
-{
-    cb_set(ctx, CB_UINT, v);
-}
-static void cb_uint32(void *ctx, uint32_t v)
-{
-    cb_set(ctx, CB_UINT, v);
-}
-static void cb_uint64(void *ctx, uint64_t v)
-{
-    cb_set(ctx, CB_UINT, v);
-}
-static void cb_negint8(void *ctx, uint8_t v)
-{
-    cb_set(ctx, CB_NEGINT, v);
-}
-static void cb_negint16(void *ctx, uint16_t v)
-{
-    cb_set(ctx, CB_NEGINT, v);
-}
-static void cb_negint32(void *ctx, uint32_t v)
-{
-    cb_set(ctx, CB_NEGINT, v);
-}
-static void cb_negint64(void *ctx, uint64_t v)
-{
-    cb_set(ctx, CB_NEGINT, v);
-}
-static void cb_tag(void *ctx, uint64_t v)
-{
-    cb_set(ctx, CB_TAG, v);
-}
-
-static void cb_string_item(void *ctx, cb_kind_t kind, cbor_data data, size_t len)
-{
-    cb_item_t *item = ctx;
-    item->kind = kind;
-    item->data = data;
-    item->len = len;
-}
-static void cb_bytes(void *ctx, cbor_data data, size_t len)
-{
-    cb_string_item(ctx, CB_BYTES, data, len);
-}
-static void cb_text(void *ctx, cbor_data data, size_t len)
-{
-    cb_string_item(ctx, CB_TEXT, data, len);
-}
-static void cb_bytes_indef(void *ctx)
-{
-    cb_set(ctx, CB_BYTES_INDEF, 0);
-}
-static void cb_text_indef(void *ctx)
-{
-    cb_set(ctx, CB_TEXT_INDEF, 0);
-}
-static void cb_collection(void *ctx, size_t size)
-{
-    cb_set(ctx, CB_COLLECTION, size);
-}
-static void cb_indef_collection(void *ctx)
-{
-    cb_set(ctx, CB_COLLECTION, 0);
-}
-static void cb_float(void *ctx, float v)
-{
-    cb_set(ctx, CB_FLOAT, 0);
-    ((cb_item_t *)ctx)->d = (double)v;
-}
-static void cb_double(void *ctx, double v)
-{
-    cb_set(ctx, CB_FLOAT, 0);
-    ((cb_item_t *)ctx)->d = v;
-}
-static void cb_bool(void *ctx, bool v)
-{
-    cb_set(ctx, CB_BOOL, 0);
-    ((cb_item_t *)ctx)->b = v;
-}
-static void cb_null(void *ctx)
-{
-    cb_set(ctx, CB_NULL, 0);
-}
-static void cb_undef(void *ctx)
-{
-    cb_set(ctx, CB_UNDEF, 0);
-}
-static void cb_break(void *ctx)
-{
-    cb_set(ctx, CB_BREAK, 0);
-}
-
-static const struct cbor_callbacks cb_callbacks = {
-    .uint8 = cb_uint8,
-    .uint16 = cb_uint16,
-    .uint32 = cb_uint32,
-    .uint64 = cb_uint64,
-    .negint8 = cb_negint8,
-    .negint16 = cb_negint16,
-    .negint32 = cb_negint32,
-    .negint64 = cb_negint64,
-    .byte_string = cb_bytes,
-    .byte_string_start = cb_bytes_indef,
-    .string = cb_text,
-    .string_start = cb_text_indef,
-    .array_start = cb_collection,
-    .indef_array_start = cb_indef_collection,
-    .map_start = cb_collection,
-    .indef_map_start = cb_indef_collection,
-    .tag = cb_tag,
-    .float2 = cb_float,
-    .float4 = cb_float,
-    .float8 = cb_double,
-    .undefined = cb_undef,
-    .null = cb_null,
-    .boolean = cb_bool,
-    .indef_break = cb_break,
-};
-
 /* Reads one item head (with a definite string's bytes) at *pos. */
 static int cb_next(const uint8_t *data, size_t len, size_t *pos, cb_item_t *item,
                    lwm2m_error_t *err)
 {
-    memset(item, 0, sizeof(*item));
-    if (*pos >= len)
-        return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, *pos, "truncated CBOR");
-    struct cbor_decoder_result r = cbor_stream_decode(data + *pos, len - *pos, &cb_callbacks, item);
-    if (r.status == CBOR_DECODER_NEDATA)
-        return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, *pos, "truncated CBOR");
-    if (r.status != CBOR_DECODER_FINISHED || item->kind == CB_NONE || r.read == 0)
-        return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, *pos, "malformed CBOR");
-    *pos += r.read;
-    return 0;
+    tok_t t = {0}; /* cbor_item_head clears it too, but in another unit */
+    int rc = cbor_item_head(data, len, pos, &t, err);
+    *item = (cb_item_t){t.kind, t.u, t.f, t.data, t.len, -1};
+    return rc;
 }
 
 /* Joins the chunks of an indefinite string into a malloc'd *ret_joined. */
 static int cb_join_chunks(const uint8_t *data, size_t len, size_t *pos, cb_item_t *item,
                           uint8_t **ret_joined, lwm2m_error_t *err)
 {
-    cb_kind_t chunk_kind = item->kind == CB_TEXT_INDEF ? CB_TEXT : CB_BYTES;
+    tok_kind_t chunk_kind = item->kind == TOK_TEXT_INDEF ? TOK_TEXT : TOK_BYTES;
     uint8_t *joined = malloc(len - *pos + 1); /* the chunks can't be longer than the input */
     size_t n = 0;
     if (!joined)
@@ -214,7 +61,7 @@ static int cb_join_chunks(const uint8_t *data, size_t len, size_t *pos, cb_item_
         size_t at = *pos;
         cb_item_t chunk;
         int rc = cb_next(data, len, pos, &chunk, err);
-        if (rc == 0 && chunk.kind == CB_BREAK)
+        if (rc == 0 && chunk.kind == TOK_BREAK)
             break;
         if (rc == 0 && chunk.kind != chunk_kind)
             rc = lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, at,
@@ -248,7 +95,7 @@ static int cb_read_value(const uint8_t *data, size_t len, cb_item_t *item, uint8
         rc = cb_next(data, len, &pos, item, err);
         if (rc < 0)
             return rc;
-        if (item->kind != CB_TAG)
+        if (item->kind != TOK_TAG)
             break;
         if (item->u == CBOR_TAG_SELF_DESCRIBE)
             continue;
@@ -257,10 +104,10 @@ static int cb_read_value(const uint8_t *data, size_t len, cb_item_t *item, uint8
                                    (unsigned long long)item->u);
         tag = (int)item->u;
     }
-    if (item->kind == CB_COLLECTION || item->kind == CB_BREAK)
+    if ((item->kind >= TOK_ARRAY && item->kind <= TOK_MAP_INDEF) || item->kind == TOK_BREAK)
         return lwm2m_error_set(err, LWM2M_ERR_BAD_REQUEST, at,
                                "expected a single value, not an array, map or break");
-    if (item->kind == CB_TEXT_INDEF || item->kind == CB_BYTES_INDEF) {
+    if (item->kind == TOK_TEXT_INDEF || item->kind == TOK_BYTES_INDEF) {
         rc = cb_join_chunks(data, len, &pos, item, ret_joined, err);
         if (rc < 0)
             return rc;
@@ -353,15 +200,15 @@ static int parse_rfc3339(const char *s, size_t len, int64_t *ret)
 
 static int cb_to_int64(const cb_item_t *item, int64_t *ret)
 {
-    if ((item->kind != CB_UINT && item->kind != CB_NEGINT) || item->u > INT64_MAX)
+    if ((item->kind != TOK_UINT && item->kind != TOK_NEGINT) || item->u > INT64_MAX)
         return LWM2M_ERR_BAD_REQUEST;
-    *ret = item->kind == CB_UINT ? (int64_t)item->u : -(int64_t)item->u - 1;
+    *ret = item->kind == TOK_UINT ? (int64_t)item->u : -(int64_t)item->u - 1;
     return 0;
 }
 
 static int cb_to_time(const cb_item_t *item, int64_t *ret)
 {
-    if (item->kind == CB_TEXT && item->tag != CBOR_TAG_EPOCH) {
+    if (item->kind == TOK_TEXT && item->tag != CBOR_TAG_EPOCH) {
         if (parse_rfc3339((const char *)item->data, item->len, ret) == 0)
             return 0;
         return item->tag < 0 ? lwm2m_parse_int64((const char *)item->data, item->len, ret)
@@ -369,8 +216,8 @@ static int cb_to_time(const cb_item_t *item, int64_t *ret)
     }
     if (item->tag == CBOR_TAG_DATETIME)
         return LWM2M_ERR_BAD_REQUEST;
-    if (item->kind == CB_FLOAT) {
-        double f = floor(item->d);
+    if (item->kind == TOK_FLOAT) {
+        double f = floor(item->f);
         if (!(f >= -9223372036854775808.0 && f < 9223372036854775808.0))
             return LWM2M_ERR_BAD_REQUEST;
         *ret = (int64_t)f;
@@ -385,18 +232,18 @@ static lwm2m_type_t cb_natural_type(const cb_item_t *item)
     if (item->tag >= 0)
         return LWM2M_TYPE_TIME;
     switch (item->kind) {
-    case CB_UINT:
+    case TOK_UINT:
         return item->u > INT64_MAX ? LWM2M_TYPE_UNSIGNED : LWM2M_TYPE_INTEGER;
-    case CB_FLOAT:
+    case TOK_FLOAT:
         return LWM2M_TYPE_FLOAT;
-    case CB_BOOL:
+    case TOK_BOOL:
         return LWM2M_TYPE_BOOLEAN;
-    case CB_TEXT:
+    case TOK_TEXT:
         return LWM2M_TYPE_STRING;
-    case CB_BYTES:
+    case TOK_BYTES:
         return LWM2M_TYPE_OPAQUE;
-    case CB_NULL:
-    case CB_UNDEF:
+    case TOK_NULL:
+    case TOK_UNDEF:
         return LWM2M_TYPE_NONE;
     default:
         return LWM2M_TYPE_INTEGER;
@@ -405,7 +252,7 @@ static lwm2m_type_t cb_natural_type(const cb_item_t *item)
 
 static int cb_to_value(const cb_item_t *item, lwm2m_type_t type, lwm2m_value_t *v)
 {
-    bool is_int = item->kind == CB_UINT || item->kind == CB_NEGINT;
+    bool is_int = item->kind == TOK_UINT || item->kind == TOK_NEGINT;
     if (item->tag >= 0 && type != LWM2M_TYPE_TIME)
         return LWM2M_ERR_BAD_REQUEST;
     v->type = type;
@@ -413,7 +260,7 @@ static int cb_to_value(const cb_item_t *item, lwm2m_type_t type, lwm2m_value_t *
     case LWM2M_TYPE_STRING:
     case LWM2M_TYPE_CORELNK:
     case LWM2M_TYPE_OPAQUE:
-        if (item->kind != CB_TEXT && (item->kind != CB_BYTES || type != LWM2M_TYPE_OPAQUE))
+        if (item->kind != TOK_TEXT && (item->kind != TOK_BYTES || type != LWM2M_TYPE_OPAQUE))
             return LWM2M_ERR_BAD_REQUEST;
         *v = lwm2m_value_bytes(type, item->data, item->len);
         return 0;
@@ -423,28 +270,28 @@ static int cb_to_value(const cb_item_t *item, lwm2m_type_t type, lwm2m_value_t *
         return cb_to_time(item, &v->u.integer);
     case LWM2M_TYPE_UNSIGNED:
         v->u.unsigned_integer = item->u;
-        return item->kind == CB_UINT ? 0 : LWM2M_ERR_BAD_REQUEST;
+        return item->kind == TOK_UINT ? 0 : LWM2M_ERR_BAD_REQUEST;
     case LWM2M_TYPE_FLOAT:
-        if (item->kind == CB_UINT)
+        if (item->kind == TOK_UINT)
             v->u.floating = (double)item->u;
-        else if (item->kind == CB_NEGINT)
+        else if (item->kind == TOK_NEGINT)
             v->u.floating = -1.0 - (double)item->u;
         else
-            v->u.floating = item->d;
-        return item->kind == CB_FLOAT || is_int ? 0 : LWM2M_ERR_BAD_REQUEST;
+            v->u.floating = item->f;
+        return item->kind == TOK_FLOAT || is_int ? 0 : LWM2M_ERR_BAD_REQUEST;
     case LWM2M_TYPE_BOOLEAN:
-        v->u.boolean = item->b;
-        return item->kind == CB_BOOL ? 0 : LWM2M_ERR_BAD_REQUEST;
+        v->u.boolean = item->u != 0;
+        return item->kind == TOK_BOOL ? 0 : LWM2M_ERR_BAD_REQUEST;
     case LWM2M_TYPE_OBJLNK: {
         size_t len = item->len;
-        if (item->kind != CB_TEXT)
+        if (item->kind != TOK_TEXT)
             return LWM2M_ERR_BAD_REQUEST;
         if (len > 0 && item->data[len - 1] == '\0')
             len--; /* Zephyr's encoder counts the terminator */
         return lwm2m_objlnk_parse((const char *)item->data, len, &v->u.objlnk);
     }
     case LWM2M_TYPE_NONE:
-        return item->kind == CB_NULL || item->kind == CB_UNDEF ? 0 : LWM2M_ERR_BAD_REQUEST;
+        return item->kind == TOK_NULL || item->kind == TOK_UNDEF ? 0 : LWM2M_ERR_BAD_REQUEST;
     default:
         return LWM2M_ERR_BAD_REQUEST;
     }
@@ -452,20 +299,23 @@ static int cb_to_value(const cb_item_t *item, lwm2m_type_t type, lwm2m_value_t *
 
 static const char *cb_kind_name(const cb_item_t *item)
 {
-    static const char *const names[] = {"nothing",
-                                        "unsigned integer",
-                                        "negative integer",
-                                        "byte string",
-                                        "text string",
-                                        "byte string",
-                                        "text string",
-                                        "tag",
-                                        "float",
-                                        "boolean",
-                                        "null",
-                                        "undefined",
-                                        "break",
-                                        "array or map"};
+    static const char *const names[] = {[TOK_NONE] = "nothing",
+                                        [TOK_UINT] = "unsigned integer",
+                                        [TOK_NEGINT] = "negative integer",
+                                        [TOK_BYTES] = "byte string",
+                                        [TOK_BYTES_INDEF] = "byte string",
+                                        [TOK_TEXT] = "text string",
+                                        [TOK_TEXT_INDEF] = "text string",
+                                        [TOK_ARRAY] = "array",
+                                        [TOK_ARRAY_INDEF] = "array",
+                                        [TOK_MAP] = "map",
+                                        [TOK_MAP_INDEF] = "map",
+                                        [TOK_TAG] = "tag",
+                                        [TOK_FLOAT] = "float",
+                                        [TOK_BOOL] = "boolean",
+                                        [TOK_NULL] = "null",
+                                        [TOK_UNDEF] = "undefined",
+                                        [TOK_BREAK] = "break"};
     return names[item->kind];
 }
 
@@ -475,7 +325,7 @@ static int cbor_decode(const uint8_t *data, size_t len, const lwm2m_path_t *base
     if (base->depth == 1 || base->depth == 2)
         return lwm2m_error_set(err, LWM2M_ERR_NOT_ACCEPTABLE, 0,
                                "CBOR carries one resource value, not an object or instance");
-    cb_item_t item;
+    cb_item_t item = {.tag = -1};
     uint8_t *joined = NULL;
     int rc = cb_read_value(data, len, &item, &joined, err);
     if (rc < 0) {
@@ -483,7 +333,7 @@ static int cbor_decode(const uint8_t *data, size_t len, const lwm2m_path_t *base
         return rc;
     }
     lwm2m_type_t type = lwm2m_decode_type(opts, base);
-    if (type == LWM2M_TYPE_UNKNOWN || (type == LWM2M_TYPE_NONE && item.kind != CB_NULL))
+    if (type == LWM2M_TYPE_UNKNOWN || (type == LWM2M_TYPE_NONE && item.kind != TOK_NULL))
         type = cb_natural_type(&item);
     lwm2m_value_t value;
     memset(&value, 0, sizeof(value));
