@@ -1,6 +1,6 @@
 /* cbor_item.h - CBOR items one head at a time through libcbor 0.8's streaming decoder, for the
- * decoders that walk CBOR themselves (LwM2M CBOR, the MQTT binding's messages): no allocation
- * follows a length the peer declares. Internal to lwm2m/. */
+ * decoders that walk CBOR themselves (CBOR, SenML CBOR, LwM2M CBOR, the MQTT binding's messages):
+ * no allocation follows a length the peer declares. Internal to lwm2m/. */
 #ifndef LWM2M_CBOR_ITEM_H
 #define LWM2M_CBOR_ITEM_H
 

@@ -1,5 +1,6 @@
 /* fuzz_common.h - what the codec fuzz targets share: a model with a test object holding one
- * resource of every type (object 30000) on top of the built-in one, and value comparison. */
+ * resource of every type (object 30000) on top of the built-in one, and value and node-list
+ * comparison. */
 #ifndef LMG_FUZZ_COMMON_H
 #define LMG_FUZZ_COMMON_H
 
@@ -60,6 +61,24 @@ static bool same_value(const lwm2m_value_t *a, const lwm2m_value_t *b)
         return true;
     default: /* integers, unsigned, time and float: the same 64 bits */
         return memcmp(&a->u.unsigned_integer, &b->u.unsigned_integer, 8) == 0;
+    }
+}
+
+/* Aborts unless a and b hold the same nodes (paths, values, times); `ordered`: in the same
+ * order, else sorted first (codecs free to reorder). */
+static void check_same_nodes(lwm2m_nodes_t *a, lwm2m_nodes_t *b, bool ordered)
+{
+    if (a->count != b->count)
+        abort();
+    if (!ordered) {
+        lwm2m_nodes_sort(a);
+        lwm2m_nodes_sort(b);
+    }
+    for (size_t i = 0; i < a->count; i++) {
+        const lwm2m_node_t *x = &a->items[i], *y = &b->items[i];
+        if (!lwm2m_path_equal(&x->path, &y->path) || !same_value(&x->value, &y->value) ||
+            x->has_time != y->has_time || (x->has_time && x->time != y->time))
+            abort();
     }
 }
 
