@@ -5,9 +5,7 @@ the device simulator). Run under /usr/bin/python3 (Debian's python3-pytest, pyth
 Environment: LMG_BUILD_DIR points at the CMake build directory (ctest sets it)."""
 import json
 import os
-import queue
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -264,16 +262,17 @@ def gateway(workdir, broker, mq):
     g.stop()
 
 
-class Sim:
-    """The device simulator (tests/sim): JSON-line events on stdout, commands on stdin."""
+class JsonLinePeer:
+    """A peer process that prints JSON-line events on stdout and takes commands on stdin."""
 
-    def __init__(self, gateway, count=1, prefix="sim-", args=()):
+    what = "peer event"
+
+    def start(self, cmd, **popen_args):
         self.events = []
         self.lock = threading.Lock()
-        cmd = [SIM, "--server", f"coap://127.0.0.1:{gateway.coap_port}", "--count", str(count),
-               "--prefix", prefix] + list(args)
+        popen_args.setdefault("stderr", subprocess.DEVNULL)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
+                                     text=True, bufsize=1, **popen_args)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -294,8 +293,9 @@ class Sim:
         with self.lock:
             return [e for e in self.events if predicate(e)]
 
-    def wait(self, predicate, timeout=10.0, what="simulator event"):
-        return wait_for(lambda: (self.find(predicate) or [None])[0], timeout, what=what)
+    def wait(self, predicate, timeout=10.0, what=None):
+        return wait_for(lambda: (self.find(predicate) or [None])[0], timeout,
+                        what=what or self.what)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -305,6 +305,16 @@ class Sim:
             except (BrokenPipeError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait(3)
+
+
+class Sim(JsonLinePeer):
+    """The device simulator (tests/sim)."""
+
+    what = "simulator event"
+
+    def __init__(self, gateway, count=1, prefix="sim-", args=()):
+        self.start([SIM, "--server", f"coap://127.0.0.1:{gateway.coap_port}", "--count",
+                    str(count), "--prefix", prefix] + list(args))
 
 
 @pytest.fixture

@@ -17,12 +17,11 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 
 import pytest
 
-from conftest import wait_for
+from conftest import JsonLinePeer
 
 INTEROP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "interop"))
 CLIENT = os.path.join(INTEROP, "node_client.js")
@@ -62,43 +61,22 @@ def npm_install():
                         f"registry must be reachable:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
 
 
-class NodeClient:
-    """node_client.js: JSON-line events on stdout, commands on stdin."""
+class NodeClient(JsonLinePeer):
+    """node_client.js (lwm2m-node-lib), its log kept for failure messages."""
+
+    what = "node client event"
 
     def __init__(self, gateway, endpoint=EP):
-        self.events = []
-        self.lock = threading.Lock()
         self.stderr_path = os.path.join(gateway.workdir, "node-client.log")
         self.stderr = open(self.stderr_path, "w")
         env = dict(os.environ, LOG_LEVEL=os.environ.get("NODE_CLIENT_LOG_LEVEL", "DEBUG"))
-        self.proc = subprocess.Popen(
-            ["node", CLIENT, "--host", "127.0.0.1", "--port", str(gateway.coap_port),
-             "--endpoint", endpoint, "--lifetime", "300"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True,
-            bufsize=1, cwd=INTEROP, env=env)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        self.start(["node", CLIENT, "--host", "127.0.0.1", "--port", str(gateway.coap_port),
+                    "--endpoint", endpoint, "--lifetime", "300"],
+                   stderr=self.stderr, cwd=INTEROP, env=env)
 
-    def _read(self):
-        for line in self.proc.stdout:
-            try:
-                ev = json.loads(line)
-            except ValueError:
-                continue
-            with self.lock:
-                self.events.append(ev)
-
-    def send(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-
-    def find(self, predicate):
-        with self.lock:
-            return [e for e in self.events if predicate(e)]
-
-    def wait(self, predicate, timeout=10.0, what="node client event"):
+    def wait(self, predicate, timeout=10.0, what=None):
         try:
-            return wait_for(lambda: (self.find(predicate) or [None])[0], timeout, what=what)
+            return super().wait(predicate, timeout, what)
         except AssertionError as e:
             raise AssertionError(f"{e}; events so far: {self.events}; exit: {self.proc.poll()}"
                                  f"\n--- node client log ---\n{self.log_tail()}") from None
@@ -109,13 +87,7 @@ class NodeClient:
             return f.read()[-4000:]
 
     def stop(self):
-        if self.proc.poll() is None:
-            try:
-                self.send("quit")
-                self.proc.wait(3)
-            except (BrokenPipeError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait(3)
+        super().stop()
         self.stderr.close()
 
 
