@@ -12,20 +12,11 @@
 
 #include <cmocka.h>
 
+#include "../unit_common.h"
+
 #include "lwm2m/codec.h"
 
 static const lwm2m_codec_t *codec = &lwm2m_codec_lwm2m_cbor;
-
-static size_t unhex(const char *hex, uint8_t *out)
-{
-    size_t n = strlen(hex) / 2;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        sscanf(hex + 2 * i, "%2x", &v);
-        out[i] = (uint8_t)v;
-    }
-    return n;
-}
 
 static void tohex(const uint8_t *data, size_t len, char *out)
 {

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "../unit_common.h"
+
 #include "lwm2m/codec.h"
 
 /* "/3303/0/5700" as a CBOR text string (12 bytes). */
@@ -30,17 +32,6 @@ static int teardown(void **state)
     (void)state;
     lwm2m_model_free(model);
     return 0;
-}
-
-static size_t unhex(const char *hex, uint8_t *out)
-{
-    size_t n = strlen(hex) / 2;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        out[i] = (uint8_t)v;
-    }
-    return n;
 }
 
 static lwm2m_path_t path_of(const char *text)

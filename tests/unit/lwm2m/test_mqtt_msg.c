@@ -10,21 +10,11 @@
 
 #include <cmocka.h>
 
+#include "../unit_common.h"
+
 #include "lwm2m/mqtt_msg.h"
 
 /* Hex to bytes; spaces are for reading only. */
-static size_t unhex(const char *hex, uint8_t *out)
-{
-    size_t n = 0;
-    for (; *hex; hex++) {
-        unsigned v;
-        if (*hex == ' ')
-            continue;
-        sscanf(hex++, "%2x", &v);
-        out[n++] = (uint8_t)v;
-    }
-    return n;
-}
 
 static void assert_encodes(const lwm2m_mqtt_msg_t *m, const char *hex)
 {

@@ -9,18 +9,9 @@
 
 #include <cmocka.h>
 
-#include "lwm2m/codec.h"
+#include "../unit_common.h"
 
-static size_t unhex(const char *hex, uint8_t *out)
-{
-    size_t n = strlen(hex) / 2;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        out[i] = (uint8_t)v;
-    }
-    return n;
-}
+#include "lwm2m/codec.h"
 
 static int decode_text(uint16_t cf, const char *text, lwm2m_path_t *paths, size_t max,
                        size_t *count, lwm2m_error_t *err)
