@@ -24,23 +24,9 @@ if [ "$(id -u)" -ne 0 ] || [ ! -f /etc/debian_version ]; then
 fi
 sysroot=${LMG_SYSROOTS:-/var/cache/lwm2m-mqtt-gateway/sysroots}/$arch
 pkg=lwm2m-mqtt-gateway
-passed=0
-failed=0
+. packaging/check-lib.sh
 work=$(mktemp -d /tmp/check-cross.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-pass() {
-    passed=$((passed + 1))
-    echo "PASS: $*"
-}
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $*"
-}
-finish() {
-    echo "$passed passed, $failed failed"
-    if [ "$failed" -eq 0 ]; then exit 0; fi
-    exit 1
-}
 
 # Build (and the unit tests under qemu, inside build-packages.sh).
 t0=$(date +%s)

@@ -20,25 +20,11 @@ cache=${LMG_CHROOT_CACHE:-/var/cache/lwm2m-mqtt-gateway/chroot}
 max_exposure=${LMG_MAX_EXPOSURE:-2.0}
 pkg=lwm2m-mqtt-gateway
 conf=/etc/$pkg/$pkg.conf
-passed=0
-failed=0
+. packaging/check-lib.sh
 work=$(mktemp -d /tmp/check-deb.XXXXXX)
 scratch="$work/root"
 trap 'rm -rf "$work"' EXIT
 
-pass() {
-    passed=$((passed + 1))
-    echo "PASS: $*"
-}
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $*"
-}
-finish() {
-    echo "$passed passed, $failed failed"
-    if [ "$failed" -eq 0 ]; then exit 0; fi
-    exit 1
-}
 # in_root CMD...: run a command inside the scratch root.
 in_root() { chroot "$scratch" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 "$@"; }
 
