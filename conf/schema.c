@@ -150,6 +150,10 @@ const conf_key_t conf_schema[] = {
     STR("lwm2m.bootstrap.server_uri", lwm2m.bootstrap.server_uri, 0, 255, "coaps://127.0.0.1:5684",
         0, conf_check_printable,
         "LwM2M Server URI given to the device (coaps://, this gateway's DTLS address)."),
+    STR("lwm2m.bootstrap.psk_file", lwm2m.bootstrap.psk_file, 0, PATH_MAX_LEN, "", CONF_F_PATH,
+        conf_check_file,
+        "Bootstrap accounts: PSK lines \"endpoint identity key\" as in lwm2m.dtls.psk_file, good "
+        "for a Bootstrap-Request over DTLS only; reread on SIGHUP; \"\" = none."),
     INT("lwm2m.bootstrap.lifetime", lwm2m.bootstrap.lifetime, 1, 315360000, "300",
         "Registration lifetime given to the device, seconds."),
     INT("lwm2m.bootstrap.short_server_id", lwm2m.bootstrap.short_server_id, 1, 65534, "1",

@@ -201,6 +201,10 @@ lwm2m_cred_store_t *app_load_credentials(const lmg_conf_t *c, char *err, size_t 
     lwm2m_cred_config_t cc = {.psk_file = c->lwm2m.dtls.enabled ? c->lwm2m.dtls.psk_file : NULL,
                               .rpk_file = c->lwm2m.dtls.enabled ? c->lwm2m.dtls.rpk_file : NULL,
                               .generated_psk_file = c->lwm2m.dtls.enabled ? generated : NULL,
+                              .bootstrap_psk_file =
+                                  c->lwm2m.dtls.enabled && c->lwm2m.bootstrap.enabled
+                                      ? c->lwm2m.bootstrap.psk_file
+                                      : NULL,
                               .nosec = c->lwm2m.nosec};
     return lwm2m_cred_load(&cc, err, errlen);
 }

@@ -4,7 +4,10 @@
 #include "lwm2m/bootstrap.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "lwm2m/link.h"
 
 typedef struct tlv_out {
     uint8_t *buf;
@@ -65,8 +68,9 @@ static void set_uri(lwm2m_bs_step_t *s, const char *text)
 
 int lwm2m_bootstrap_steps(const lwm2m_bs_account_t *a, lwm2m_bs_step_t *steps)
 {
-    if (!a->server_uri || strlen(a->server_uri) > LWM2M_BS_URI_MAX ||
-        a->identity_len > LWM2M_BS_IDENTITY_MAX || a->key_len > LWM2M_BS_KEY_MAX ||
+    if (!a->server_uri || a->security_instance == 65535 ||
+        strlen(a->server_uri) > LWM2M_BS_URI_MAX || a->identity_len > LWM2M_BS_IDENTITY_MAX ||
+        a->key_len > LWM2M_BS_KEY_MAX ||
         (a->mode == LWM2M_BS_MODE_PSK && (!a->identity_len || !a->key_len)))
         return -400;
     memset(steps, 0, sizeof(*steps) * LWM2M_BS_STEPS_MAX);
@@ -77,7 +81,7 @@ int lwm2m_bootstrap_steps(const lwm2m_bs_account_t *a, lwm2m_bs_step_t *steps)
 
     lwm2m_bs_step_t *sec = &steps[2];
     sec->method = LWM2M_BS_WRITE;
-    snprintf(sec->uri, sizeof(sec->uri), "/0/%d", LWM2M_BS_SECURITY_INSTANCE);
+    snprintf(sec->uri, sizeof(sec->uri), "/0/%u", a->security_instance);
     tlv_out_t o = {.buf = sec->payload, .size = sizeof(sec->payload)};
     uint8_t no = 0;
     put_text(&o, 0, a->server_uri);
@@ -111,7 +115,37 @@ int lwm2m_bootstrap_steps(const lwm2m_bs_account_t *a, lwm2m_bs_step_t *steps)
 
 int lwm2m_bootstrap_step_ok(const lwm2m_bs_step_t *step, int code)
 {
+    if (step->method == LWM2M_BS_DISCOVER)
+        return 1;
     if (step->method == LWM2M_BS_DELETE)
         return code == 202 || code == 404;
     return code == 204 || code == 201;
+}
+
+/* "/0/12" -> 12; -1 for anything else. */
+static long security_instance_of(const char *uri)
+{
+    if (strncmp(uri, "/0/", 3) != 0 || uri[3] < '0' || uri[3] > '9')
+        return -1;
+    char *end;
+    long n = strtol(uri + 3, &end, 10);
+    return *end == 0 && n < 65535 ? n : -1;
+}
+
+uint16_t lwm2m_bootstrap_security_instance(const char *links, size_t len)
+{
+    lwm2m_links_t parsed = {0};
+    lwm2m_error_t err;
+    long bs = -1;
+    if (!links || lwm2m_link_parse(links, len, &parsed, &err) < 0)
+        return LWM2M_BS_SECURITY_INSTANCE;
+    for (size_t i = 0; i < parsed.count && bs < 0; i++) {
+        long n = security_instance_of(parsed.items[i].uri);
+        if (n >= 0 && !lwm2m_link_find_attr(&parsed.items[i], "ssid"))
+            bs = n;
+    }
+    lwm2m_links_clear(&parsed);
+    if (bs < 0)
+        return LWM2M_BS_SECURITY_INSTANCE; /* no bootstrap account listed: keep the convention */
+    return bs == 0 ? 1 : 0;
 }

@@ -1,9 +1,11 @@
 /* coap_bootstrap.c - the Bootstrap-Server interface of the CoAP transport: a device's
- * Bootstrap-Request (POST /bs?ep=...) is answered 2.04 when the application has an account for
- * it; the sequence from lwm2m_bootstrap_steps then goes out one confirmable request at a time
- * on the device's own session, each sent when the previous one was answered. Requests go out
- * after the 2.04 (from coap_bs_run, called once libcoap has sent the response). Sequences are
- * few and short-lived, so they are kept on a plain list. */
+ * Bootstrap-Request (POST /bs?ep=...) is answered 2.04 when the session may bootstrap as that
+ * endpoint (coap_dtls_authorize_bootstrap) and the application has an account for it; then
+ * Bootstrap-Discover of /0 (which Security instance is the bootstrap account's) and the
+ * sequence from lwm2m_bootstrap_steps go out one confirmable request at a time on the device's
+ * own session, each sent when the previous one was answered. Requests go out after the 2.04
+ * (from coap_bs_run, called once libcoap has sent the response). Sequences are few and
+ * short-lived, so they are kept on a plain list. */
 #include <mbedtls/platform_util.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +18,9 @@ typedef struct bs_run {
     struct bs_run *next;
     coap_session_t *session; /* referenced */
     char endpoint[LWM2M_ENDPOINT_MAX + 1];
-    lwm2m_bs_step_t steps[LWM2M_BS_STEPS_MAX];
-    int count, step; /* step: the one being sent or waited for */
+    coap_transport_bootstrap_t acct;               /* holds the key: zeroized at the end */
+    lwm2m_bs_step_t steps[1 + LWM2M_BS_STEPS_MAX]; /* Bootstrap-Discover, then the account's */
+    int count, step;                               /* step: the one being sent or waited for */
     bool waiting;
     uint8_t token[8];
     size_t token_len;
@@ -68,6 +71,23 @@ static bool endpoint_of(const coap_pdu_t *pdu, char *buf, size_t size)
     return false;
 }
 
+/* The account's sequence after the Discover step, writing Security instance sec. */
+static int account_steps(bs_run_t *run, uint16_t sec)
+{
+    const coap_transport_bootstrap_t *acct = &run->acct;
+    lwm2m_bs_account_t a = {.server_uri = acct->server_uri,
+                            .short_server_id = acct->short_server_id,
+                            .lifetime = acct->lifetime,
+                            .binding = acct->binding[0] ? acct->binding : "U",
+                            .mode = LWM2M_BS_MODE_PSK,
+                            .identity = (const uint8_t *)acct->identity,
+                            .identity_len = strlen(acct->identity),
+                            .key = acct->key,
+                            .key_len = acct->key_len,
+                            .security_instance = sec};
+    return lwm2m_bootstrap_steps(&a, run->steps + 1);
+}
+
 void coap_bs_request(coap_transport_t *t, coap_session_t *session, const coap_pdu_t *request,
                      coap_pdu_t *response)
 {
@@ -81,20 +101,19 @@ void coap_bs_request(coap_transport_t *t, coap_session_t *session, const coap_pd
         coap_pdu_set_code(response, COAP_RESPONSE_CODE(400));
         return;
     }
+    if (coap_dtls_authorize_bootstrap(t, session, endpoint) != 0) {
+        coap_pdu_set_code(response, COAP_RESPONSE_CODE(403));
+        return;
+    }
     memset(&acct, 0, sizeof(acct));
     int r = t->bootstrap.request(t->bootstrap.ctx, endpoint, &acct);
     bs_run_t *run = r == 0 ? calloc(1, sizeof(*run)) : NULL;
     if (run) {
-        lwm2m_bs_account_t a = {.server_uri = acct.server_uri,
-                                .short_server_id = acct.short_server_id,
-                                .lifetime = acct.lifetime,
-                                .binding = "U",
-                                .mode = LWM2M_BS_MODE_PSK,
-                                .identity = (const uint8_t *)acct.identity,
-                                .identity_len = strlen(acct.identity),
-                                .key = acct.key,
-                                .key_len = acct.key_len};
-        run->count = lwm2m_bootstrap_steps(&a, run->steps);
+        run->acct = acct;
+        run->steps[0].method = LWM2M_BS_DISCOVER;
+        snprintf(run->steps[0].uri, sizeof(run->steps[0].uri), "/0");
+        int n = account_steps(run, LWM2M_BS_SECURITY_INSTANCE); /* checks the account */
+        run->count = n > 0 ? 1 + n : n;
     }
     mbedtls_platform_zeroize(&acct, sizeof(acct));
     if (r < 0 || !run || run->count <= 0) {
@@ -118,9 +137,10 @@ void coap_bs_request(coap_transport_t *t, coap_session_t *session, const coap_pd
 static int send_step(coap_transport_t *t, bs_run_t *run)
 {
     const lwm2m_bs_step_t *s = &run->steps[run->step];
-    coap_pdu_code_t method = s->method == LWM2M_BS_DELETE  ? COAP_REQUEST_CODE_DELETE
-                             : s->method == LWM2M_BS_WRITE ? COAP_REQUEST_CODE_PUT
-                                                           : COAP_REQUEST_CODE_POST;
+    coap_pdu_code_t method = s->method == LWM2M_BS_DISCOVER ? COAP_REQUEST_CODE_GET
+                             : s->method == LWM2M_BS_DELETE ? COAP_REQUEST_CODE_DELETE
+                             : s->method == LWM2M_BS_WRITE  ? COAP_REQUEST_CODE_PUT
+                                                            : COAP_REQUEST_CODE_POST;
     coap_pdu_t *pdu = coap_new_pdu(COAP_MESSAGE_CON, method, run->session);
     if (!pdu)
         return -1;
@@ -136,10 +156,13 @@ static int send_step(coap_transport_t *t, bs_run_t *run)
                                 coap_new_optlist(COAP_OPTION_URI_PATH, n, (const uint8_t *)p));
         p += n;
     }
-    if (s->method == LWM2M_BS_WRITE) {
+    if (s->method == LWM2M_BS_WRITE || s->method == LWM2M_BS_DISCOVER) {
         uint8_t cf[4];
-        size_t n = coap_encode_var_safe(cf, sizeof(cf), 11542); /* TLV */
-        coap_insert_optlist(&options, coap_new_optlist(COAP_OPTION_CONTENT_FORMAT, n, cf));
+        bool discover = s->method == LWM2M_BS_DISCOVER;
+        size_t n = coap_encode_var_safe(cf, sizeof(cf), discover ? 40 : 11542); /* links, TLV */
+        coap_insert_optlist(
+            &options,
+            coap_new_optlist(discover ? COAP_OPTION_ACCEPT : COAP_OPTION_CONTENT_FORMAT, n, cf));
     }
     coap_add_optlist_pdu(pdu, &options);
     coap_delete_optlist(options);
@@ -176,12 +199,21 @@ static bs_run_t *find(coap_transport_t *t, coap_session_t *session, const coap_b
 }
 
 bool coap_bs_response(coap_transport_t *t, coap_session_t *session, const coap_bin_const_t *token,
-                      int code)
+                      const coap_pdu_t *received)
 {
     bs_run_t *run = find(t, session, token);
     if (!run)
         return false;
     t->stats.responses++;
+    int c = (int)coap_pdu_get_code(received), code = (c >> 5) * 100 + (c & 31);
+    if (run->steps[run->step].method == LWM2M_BS_DISCOVER && code == 205) {
+        size_t len = 0;
+        const uint8_t *data = NULL;
+        coap_get_data(received, &len, &data);
+        uint16_t sec = lwm2m_bootstrap_security_instance((const char *)data, data ? len : 0);
+        if (sec != LWM2M_BS_SECURITY_INSTANCE && account_steps(run, sec) <= 0)
+            code = 500; /* cannot happen: the account was checked with the default instance */
+    }
     if (!lwm2m_bootstrap_step_ok(&run->steps[run->step], code)) {
         finish(t, run, code);
     } else if (++run->step == run->count) {

@@ -339,3 +339,19 @@ int coap_dtls_authorize(coap_transport_t *t, coap_session_t *session, const coap
     }
     return 0;
 }
+
+int coap_dtls_authorize_bootstrap(coap_transport_t *t, coap_session_t *session,
+                                  const char *endpoint)
+{
+    static const lwm2m_cred_identity_t none = {.kind = LWM2M_CRED_NONE};
+    char why[200];
+    if (!t->creds)
+        return 0; /* no store: no policy (the DTLS listener is off) */
+    bool dtls = coap_session_get_proto(session) == COAP_PROTO_DTLS;
+    const lwm2m_cred_identity_t *id = dtls ? coap_dtls_identity(session) : &none;
+    if (!id)
+        return refuse(t, endpoint, &none, "DTLS session without an authenticated identity");
+    if (lwm2m_cred_authorize_bootstrap(t->creds, id, endpoint, why, sizeof(why)) < 0)
+        return refuse(t, endpoint, id, why);
+    return 0;
+}

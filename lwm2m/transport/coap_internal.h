@@ -60,13 +60,17 @@ void coap_dtls_forget(coap_session_t *session); /* frees the identity a session 
  * security handler. */
 int coap_dtls_authorize(coap_transport_t *t, coap_session_t *session, const coap_pdu_t *request,
                         lwm2m_uplink_type_t type, const char *location);
+/* May this session send a Bootstrap-Request as endpoint (lwm2m_cred_authorize_bootstrap)? 0,
+ * or 403 after counting it and reporting a security event. */
+int coap_dtls_authorize_bootstrap(coap_transport_t *t, coap_session_t *session,
+                                  const char *endpoint);
 
 /* coap_bootstrap.c: POST /bs; a response or NACK to a bootstrap step (true = consumed);
  * sending the next steps; freeing what is in progress. */
 void coap_bs_request(coap_transport_t *t, coap_session_t *session, const coap_pdu_t *request,
                      coap_pdu_t *response);
 bool coap_bs_response(coap_transport_t *t, coap_session_t *session, const coap_bin_const_t *token,
-                      int code);
+                      const coap_pdu_t *received);
 bool coap_bs_nack(coap_transport_t *t, coap_session_t *session, const coap_bin_const_t *token);
 void coap_bs_run(coap_transport_t *t);
 void coap_bs_cleanup(coap_transport_t *t);

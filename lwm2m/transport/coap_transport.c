@@ -341,7 +341,7 @@ static coap_response_t handle_response(coap_session_t *session, const coap_pdu_t
     lwm2m_peer_t peer;
     (void)sent;
     (void)mid;
-    if (!obs && coap_bs_response(t, session, &token, response_code(received)))
+    if (!obs && coap_bs_response(t, session, &token, received))
         return COAP_RESPONSE_OK;
     coap_get_data_large(received, &len, &data, &offset, &total);
     collect_location(received, location, sizeof(location));

@@ -28,13 +28,16 @@ typedef struct cred_entry {
     char endpoint[LWM2M_ENDPOINT_MAX + 1];
     uint8_t key[PSK_KEY_MAX];
     size_t key_len;
+    bool bootstrap; /* a bootstrap account: good for Bootstrap-Request only */
+    bool generated; /* provisioned by our bootstrap server (generated_psk_file) */
 } cred_entry_t;
 
 struct lwm2m_cred_store {
-    hash_table_t psk;       /* identity -> cred_entry_t */
-    hash_table_t rpk;       /* "sha256:..." -> cred_entry_t */
-    hash_table_t endpoints; /* endpoint -> the first cred_entry_t bound to it */
-    char **nosec;           /* patterns */
+    hash_table_t psk;        /* identity -> cred_entry_t */
+    hash_table_t rpk;        /* "sha256:..." -> cred_entry_t */
+    hash_table_t endpoints;  /* endpoint -> the first cred_entry_t bound to it */
+    hash_table_t configured; /* the same, without bootstrap-provisioned (generated) entries */
+    char **nosec;            /* patterns */
     size_t nosec_count;
 };
 
@@ -174,6 +177,7 @@ void lwm2m_cred_free(lwm2m_cred_store_t *s)
     hash_free(&s->psk);
     hash_free(&s->rpk);
     hash_free(&s->endpoints);
+    hash_free(&s->configured);
     for (size_t i = 0; i < s->nosec_count; i++)
         free(s->nosec[i]);
     free(s->nosec);
@@ -223,12 +227,17 @@ static int add_entry(lwm2m_cred_store_t *s, hash_table_t *table, cred_entry_t *e
     if (!hash_get_str(&s->endpoints, e->endpoint) &&
         hash_put_str(&s->endpoints, e->endpoint, e) < 0)
         return -ENOMEM;
+    if (!e->generated && !hash_get_str(&s->configured, e->endpoint) &&
+        hash_put_str(&s->configured, e->endpoint, e) < 0)
+        return -ENOMEM;
     return 0;
 }
 
 /* One line of a credential file, split into at most 3 words; '#' starts a comment. */
-static int parse_line(lwm2m_cred_store_t *s, lwm2m_cred_kind_t kind, const char *path, char *line,
-                      char *why, size_t whylen)
+typedef enum cred_origin { FROM_CONFIG, FROM_BOOTSTRAP_FILE, FROM_GENERATED } cred_origin_t;
+
+static int parse_line(lwm2m_cred_store_t *s, lwm2m_cred_kind_t kind, cred_origin_t origin,
+                      const char *path, char *line, char *why, size_t whylen)
 {
     char *words[4], *save = NULL;
     size_t n = 0;
@@ -254,6 +263,8 @@ static int parse_line(lwm2m_cred_store_t *s, lwm2m_cred_kind_t kind, const char 
     if (!e)
         return -ENOMEM;
     snprintf(e->endpoint, sizeof(e->endpoint), "%s", words[0]);
+    e->bootstrap = origin == FROM_BOOTSTRAP_FILE;
+    e->generated = origin == FROM_GENERATED;
     int r;
     if (kind == LWM2M_CRED_PSK) {
         e->id.kind = LWM2M_CRED_PSK;
@@ -284,8 +295,8 @@ static int parse_line(lwm2m_cred_store_t *s, lwm2m_cred_kind_t kind, const char 
     return r;
 }
 
-static int load_file(lwm2m_cred_store_t *s, lwm2m_cred_kind_t kind, const char *path, char *err,
-                     size_t errlen)
+static int load_file(lwm2m_cred_store_t *s, lwm2m_cred_kind_t kind, cred_origin_t origin,
+                     const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -298,7 +309,7 @@ static int load_file(lwm2m_cred_store_t *s, lwm2m_cred_kind_t kind, const char *
     int r = 0;
     while (r == 0 && getline(&line, &cap, f) >= 0) {
         lineno++;
-        r = parse_line(s, kind, path, line, why, sizeof(why));
+        r = parse_line(s, kind, origin, path, line, why, sizeof(why));
         if (r == -EINVAL)
             snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
         else if (r < 0)
@@ -342,20 +353,23 @@ lwm2m_cred_store_t *lwm2m_cred_load(const lwm2m_cred_config_t *cfg, char *err, s
     hash_init(&s->psk);
     hash_init(&s->rpk);
     hash_init(&s->endpoints);
+    hash_init(&s->configured);
     int r = parse_nosec(s, cfg->nosec);
     if (r < 0)
         snprintf(err, errlen, "out of memory");
     if (r == 0 && cfg->psk_file && cfg->psk_file[0])
-        r = load_file(s, LWM2M_CRED_PSK, cfg->psk_file, err, errlen);
+        r = load_file(s, LWM2M_CRED_PSK, FROM_CONFIG, cfg->psk_file, err, errlen);
     if (r == 0 && cfg->generated_psk_file && cfg->generated_psk_file[0]) {
         FILE *probe = fopen(cfg->generated_psk_file, "r");
         if (probe) {
             fclose(probe);
-            r = load_file(s, LWM2M_CRED_PSK, cfg->generated_psk_file, err, errlen);
+            r = load_file(s, LWM2M_CRED_PSK, FROM_GENERATED, cfg->generated_psk_file, err, errlen);
         }
     }
+    if (r == 0 && cfg->bootstrap_psk_file && cfg->bootstrap_psk_file[0])
+        r = load_file(s, LWM2M_CRED_PSK, FROM_BOOTSTRAP_FILE, cfg->bootstrap_psk_file, err, errlen);
     if (r == 0 && cfg->rpk_file && cfg->rpk_file[0])
-        r = load_file(s, LWM2M_CRED_RPK, cfg->rpk_file, err, errlen);
+        r = load_file(s, LWM2M_CRED_RPK, FROM_CONFIG, cfg->rpk_file, err, errlen);
     if (r < 0) {
         lwm2m_cred_free(s);
         return NULL;
@@ -393,6 +407,20 @@ static bool nosec_allowed(const lwm2m_cred_store_t *s, const char *endpoint)
     return false;
 }
 
+/* An unauthenticated peer: a NoSec endpoint that owns no credential (in table). */
+static int authorize_nosec(const lwm2m_cred_store_t *s, const hash_table_t *table,
+                           const char *endpoint, const char *what, char *why, size_t whylen)
+{
+    if (hash_get_str(table, endpoint)) {
+        snprintf(why, whylen, "endpoint has DTLS credentials; unsecured %s refused", what);
+        return -EACCES;
+    }
+    if (nosec_allowed(s, endpoint))
+        return 0;
+    snprintf(why, whylen, "endpoint is not configured for NoSec (lwm2m.nosec)");
+    return -EACCES;
+}
+
 int lwm2m_cred_authorize(const lwm2m_cred_store_t *s, const lwm2m_cred_identity_t *id,
                          const char *endpoint, char *why, size_t whylen)
 {
@@ -401,6 +429,12 @@ int lwm2m_cred_authorize(const lwm2m_cred_store_t *s, const lwm2m_cred_identity_
     case LWM2M_CRED_PSK:
     case LWM2M_CRED_RPK:
         e = hash_get_str(id->kind == LWM2M_CRED_PSK ? &s->psk : &s->rpk, id->value);
+        if (e && e->bootstrap) {
+            snprintf(why, whylen,
+                     "a bootstrap credential (lwm2m.bootstrap.psk_file) cannot "
+                     "register; use the credential the bootstrap provisioned");
+            return -EACCES;
+        }
         if (e && strcmp(e->endpoint, endpoint) == 0)
             return 0;
         snprintf(why, whylen, "%s credential is bound to %s%s%s", lwm2m_cred_kind_name(id->kind),
@@ -412,13 +446,36 @@ int lwm2m_cred_authorize(const lwm2m_cred_store_t *s, const lwm2m_cred_identity_
         snprintf(why, whylen, "certificate CN '%s' is not the endpoint name", id->value);
         return -EACCES;
     default:
-        if (hash_get_str(&s->endpoints, endpoint)) {
-            snprintf(why, whylen, "endpoint has DTLS credentials; unsecured registration refused");
-            return -EACCES;
-        }
-        if (nosec_allowed(s, endpoint))
+        return authorize_nosec(s, &s->endpoints, endpoint, "registration", why, whylen);
+    }
+}
+
+int lwm2m_cred_authorize_bootstrap(const lwm2m_cred_store_t *s, const lwm2m_cred_identity_t *id,
+                                   const char *endpoint, char *why, size_t whylen)
+{
+    const cred_entry_t *e;
+    switch (id->kind) {
+    case LWM2M_CRED_PSK:
+        e = hash_get_str(&s->psk, id->value);
+        if (e && e->bootstrap && strcmp(e->endpoint, endpoint) == 0)
             return 0;
-        snprintf(why, whylen, "endpoint is not configured for NoSec (lwm2m.nosec)");
+        if (e && !e->bootstrap)
+            snprintf(why, whylen,
+                     "psk credential is an LwM2M server credential, not a bootstrap "
+                     "one (lwm2m.bootstrap.psk_file)");
+        else
+            snprintf(why, whylen, "bootstrap psk credential is bound to %s%s%s",
+                     e ? "endpoint '" : "no endpoint", e ? e->endpoint : "", e ? "'" : "");
         return -EACCES;
+    case LWM2M_CRED_RPK:
+        snprintf(why, whylen,
+                 "raw public keys cannot bootstrap; give the endpoint a bootstrap PSK");
+        return -EACCES;
+    case LWM2M_CRED_X509:
+        return lwm2m_cred_authorize(s, id, endpoint, why, whylen);
+    default:
+        /* A device that lost what the bootstrap gave it may bootstrap again; one with a
+         * configured (bootstrap) credential must use it. */
+        return authorize_nosec(s, &s->configured, endpoint, "bootstrap", why, whylen);
     }
 }

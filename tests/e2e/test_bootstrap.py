@@ -1,9 +1,16 @@
 """Bootstrap: a simulated device that knows only the bootstrap server (plain CoAP, a minimal
 CoAP client written here with the standard library) sends Bootstrap-Request, answers the
-gateway's Bootstrap-Delete, -Write (/0 Security, /1 Server, TLV) and -Finish, then registers
-over DTLS (coap-client-gnutls) with the PSK it was given. The same PSK for another endpoint
-gets 4.03; an endpoint outside lwm2m.bootstrap.endpoints gets 4.03 at Bootstrap-Request; the
-generated key survives a restart (state_dir/bootstrap-psk)."""
+gateway's Bootstrap-Discover (not implemented: 4.05), -Delete, -Write (/0 Security, /1 Server,
+TLV) and -Finish, then registers over DTLS (coap-client-gnutls) with the PSK it was given. The
+same PSK for another endpoint gets 4.03; an endpoint outside lwm2m.bootstrap.endpoints gets 4.03
+at Bootstrap-Request; the generated key survives a restart (state_dir/bootstrap-psk).
+
+Over DTLS (tests/peers/lwm2m-dtls-device, libcoap's client API): a device with only a bootstrap
+PSK (lwm2m.bootstrap.psk_file) bootstraps, its Bootstrap-Discover answer decides the Security
+instance written, it registers with the provisioned PSK and answers a read from MQTT; after a
+NAT rebinding (a new DTLS session from a new port and an Update on it) the next read reaches it
+on the new session. Bootstrap credentials cannot register, nor bootstrap another endpoint."""
+import json
 import os
 import random
 import shutil
@@ -13,7 +20,7 @@ import subprocess
 
 import pytest
 
-from conftest import Gateway, free_port
+from conftest import BUILD, Gateway, JsonLinePeer, free_port
 from test_dtls import CLIENT, LINKS, dtls, psk
 
 pytestmark = pytest.mark.skipif(shutil.which(CLIENT) is None, reason=f"needs {CLIENT}")
@@ -117,13 +124,14 @@ def bootstrap(port, endpoint, timeout=10):
         s.close()
 
 
-def start(workdir, broker, extra=""):
+def start(workdir, broker, extra="", nosec="bs-dev-*", bootstrap_extra=""):
     port = free_port(socket.SOCK_DGRAM)
     g = Gateway(workdir, broker.port,
-                lwm2m_extra=f'nosec = ""; dtls = {{ enabled = true; '
+                lwm2m_extra=f'nosec = "{nosec}"; dtls = {{ enabled = true; '
                             f'listen = ["127.0.0.1:{port}"]; }}; '
                             f'bootstrap = {{ enabled = true; endpoints = "bs-dev-*"; '
-                            f'server_uri = "coaps://127.0.0.1:{port}"; lifetime = 120; }}; '
+                            f'server_uri = "coaps://127.0.0.1:{port}"; lifetime = 120; '
+                            f'{bootstrap_extra} }}; '
                             f'{extra}')
     g.dtls_port = port
     return g.start()
@@ -135,7 +143,9 @@ def test_bootstrap_then_register_over_dtls(workdir, broker, mq):
         code, msgs = bootstrap(g.coap_port, "bs-dev-1")
         assert code == "2.04", (code, g.read_log())
         assert [(m, p) for m, p, _, _ in msgs] == [
-            ("DELETE", "/0"), ("DELETE", "/1"), ("PUT", "/0/1"), ("PUT", "/1/0"), ("POST", "/bs")]
+            ("GET", "/0"), ("DELETE", "/0"), ("DELETE", "/1"), ("PUT", "/0/1"), ("PUT", "/1/0"),
+            ("POST", "/bs")]
+        msgs = msgs[1:]  # the Discover got 4.05 (a 1.0 device): the default instance /0/1
         sec = tlv_resources(msgs[2][3])
         srv = tlv_resources(msgs[3][3])
         assert msgs[2][2] == msgs[3][2] == 11542  # TLV
@@ -172,7 +182,7 @@ def test_bootstrap_then_register_over_dtls(workdir, broker, mq):
         # bootstrapping again replaces the key: the old one stops working
         code, msgs = bootstrap(g.coap_port, "bs-dev-1")
         assert code == "2.04"
-        new_key = tlv_resources(msgs[2][3])[5]
+        new_key = tlv_resources(msgs[3][3])[5]
         assert new_key != key
         with open(path) as f:
             assert sum(1 for line in f if line.startswith("bs-dev-1 ")) == 1
@@ -193,3 +203,80 @@ def test_bootstrap_config_checks(workdir):
     assert out.returncode != 0
     assert "enable lwm2m.dtls" in out.stderr + out.stdout
     assert "coaps://" in out.stderr + out.stdout
+
+
+DEVICE = os.path.join(BUILD, "tests", "peers", "lwm2m-dtls-device")
+BS_KEY = "bootstrap-key-01"
+
+
+class DtlsDevice(JsonLinePeer):
+    what = "dtls device event"
+
+    def __init__(self, *args):
+        self.start([DEVICE, *args])
+
+
+def test_bootstrap_over_dtls_then_nat_rebinding(workdir, broker, mq):
+    with open(os.path.join(workdir, "bs-psk.txt"), "w") as f:
+        f.write(f"bs-dev-7 bs-id-7 {BS_KEY.encode().hex()}\n"
+                f"bs-dev-8 bs-id-8 {BS_KEY.encode().hex()}\n")
+    g = start(workdir, broker, nosec="", bootstrap_extra='psk_file = "bs-psk.txt";')
+    bs_uri = f"coaps://127.0.0.1:{g.dtls_port}"
+    devices = []
+    try:
+        # a device with a bootstrap credential may not bootstrap without DTLS ...
+        assert bootstrap(g.coap_port, "bs-dev-7")[0] == "4.03"
+        # ... nor with another endpoint's bootstrap credential (a security event)
+        d = DtlsDevice("--ep", "bs-dev-7", "--bootstrap", bs_uri, "--bs-identity", "bs-id-8",
+                       "--bs-key", BS_KEY)
+        devices.append(d)
+        d.wait(lambda e: e["event"] == "bootstrap-request" and e["code"] == "4.03")
+        ev = mq.wait_json("lwm2m/bs-dev-7/event",
+                          lambda j: j["event"] == "security" and j["credential"] == "psk")
+        assert "bound to endpoint 'bs-dev-8'" in ev["reason"], ev
+        # a bootstrap credential cannot register
+        code, out = dtls(g.dtls_port, "/rd?ep=bs-dev-7&lt=60&b=U", psk("bs-id-7", BS_KEY))
+        assert code == "4.03", out
+
+        # the real thing: its bootstrap account is Security /0/0, so the server account
+        # goes to /0/1; it bootstraps over DTLS and registers with what it was given
+        d = DtlsDevice("--ep", "bs-dev-7", "--bootstrap", bs_uri, "--bs-identity", "bs-id-7",
+                       "--bs-key", BS_KEY, "--bs-instance", "0")
+        devices.append(d)
+        reg = d.wait(lambda e: e["event"] in ("registered", "register-failed",
+                                              "bootstrap-failed"), timeout=20)
+        assert reg["event"] == "registered", (d.events, g.read_log()[-3000:])
+        requests = [(e["method"], e["path"]) for e in d.find(lambda e: e["event"] == "request")]
+        assert requests == [("GET", "/0"), ("DELETE", "/0"), ("DELETE", "/1"),
+                            ("PUT", "/0/1"), ("PUT", "/1/0"), ("POST", "/bs")], requests
+        written = d.find(lambda e: e["event"] == "bs-write")[0]
+        assert written["uri"] == bs_uri and written["identity"] == "bs-dev-7"
+        assert len(written["key"]) == 32 and written["mode"] == 0
+        state = mq.wait_json("lwm2m/bs-dev-7/state", lambda j: j["state"] == "registered")
+        assert state["transport"] == "coaps" and state["lifetime"] == 120
+        first_address = state["address"]
+
+        # a read from MQTT reaches it on its session
+        mq.publish("lwm2m/bs-dev-7/command", {"id": "r1", "op": "read", "path": "/3/0/0"})
+        rsp = mq.wait_json("lwm2m/bs-dev-7/response", lambda j: j["id"] == "r1", timeout=15)
+        assert rsp["ok"] and "Peer Inc" in json.dumps(rsp), rsp
+        assert d.find(lambda e: e["event"] == "request" and e["path"] == "/3/0/0")[0]["session"] \
+            == 2  # session 1 was the bootstrap server's
+
+        # NAT rebinding: a new handshake from a new port and an Update; the old session stays
+        # open but silent. The registration is kept and the next read goes to the new path.
+        d.send("rebind")
+        upd = d.wait(lambda e: e["event"] in ("updated", "rebind-failed"), timeout=15)
+        assert upd.get("code") == "2.04" and upd["session"] == 3, upd
+        state = mq.wait_json("lwm2m/bs-dev-7/state",
+                             lambda j: j["state"] == "registered" and j["address"] != first_address)
+        mq.publish("lwm2m/bs-dev-7/command", {"id": "r2", "op": "read", "path": "/3/0/0"})
+        rsp = mq.wait_json("lwm2m/bs-dev-7/response", lambda j: j["id"] == "r2", timeout=15)
+        assert rsp["ok"], rsp
+        reads = d.find(lambda e: e["event"] == "request" and e["path"] == "/3/0/0")
+        assert [e["session"] for e in reads] == [2, 3], reads
+        assert g.stop() == 0, g.read_log()[-3000:]
+    finally:
+        for d in devices:
+            d.stop()
+        g.stop()

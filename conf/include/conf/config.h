@@ -127,6 +127,7 @@ typedef struct lmg_conf {
             bool enabled;
             char *endpoints;  /* comma-separated globs */
             char *server_uri; /* "coaps://host:port" written to /0/x/0 */
+            char *psk_file;   /* bootstrap accounts, lines "endpoint identity key" */
             int lifetime;     /* seconds, written to /1/x/1 */
             int short_server_id;
         } bootstrap;

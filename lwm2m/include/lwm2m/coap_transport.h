@@ -56,8 +56,8 @@ void coap_transport_set_security_handler(coap_transport_t *t, coap_transport_sec
 
 /* Bootstrap-Server interface (POST /bs?ep=...). For a device that asks, the handler fills
  * in the account to provision (0), or refuses (a negative CoAP code, e.g. -403). The transport
- * then answers 2.04 and runs Bootstrap-Delete, -Write (Security, Server) and -Finish on the
- * device's session; `finished` reports how it ended (code 204 = done, otherwise the device's
+ * then answers 2.04 and runs Bootstrap-Discover, -Delete, -Write (Security, Server) and -Finish
+ * on the device's session; `finished` reports how it ended (code 204 = done, otherwise the device's
  * answer or 0 when it did not answer) and at which URI. */
 typedef struct coap_transport_bootstrap {
     char server_uri[256];
@@ -66,6 +66,7 @@ typedef struct coap_transport_bootstrap {
     char identity[65]; /* PSK identity */
     uint8_t key[64];   /* PSK secret */
     size_t key_len;
+    char binding[8]; /* "U", "UQ", ...; "" = "U" */
 } coap_transport_bootstrap_t;
 typedef struct coap_transport_bootstrap_handler {
     int (*request)(void *ctx, const char *endpoint, coap_transport_bootstrap_t *ret);

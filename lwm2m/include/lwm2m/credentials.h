@@ -40,6 +40,9 @@ typedef struct lwm2m_cred_config {
     /* Same format as psk_file, written by the gateway (bootstrap-provisioned keys); a missing
      * file is no error. NULL or "" = none. */
     const char *generated_psk_file;
+    /* Bootstrap accounts, same format as psk_file: these credentials may only send a
+     * Bootstrap-Request for their endpoint, never register. NULL or "" = none. */
+    const char *bootstrap_psk_file;
     /* Comma-separated fnmatch(3) patterns of endpoints that may register without DTLS. */
     const char *nosec;
 } lwm2m_cred_config_t;
@@ -73,6 +76,17 @@ bool lwm2m_cred_rpk_known(const lwm2m_cred_store_t *store, const lwm2m_cred_iden
  *   NONE: the endpoint must match a NoSec pattern and have no PSK or RPK bound to it. */
 int lwm2m_cred_authorize(const lwm2m_cred_store_t *store, const lwm2m_cred_identity_t *id,
                          const char *endpoint, char *why, size_t whylen);
+
+/* May a peer with identity id send a Bootstrap-Request as endpoint? 0, or -EACCES with the
+ * reason in why:
+ *   PSK: a bootstrap credential (bootstrap_psk_file) bound to this endpoint;
+ *   RPK: never (bootstrap accounts are PSK);
+ *   X.509: the certificate's CN must be the endpoint name;
+ *   NONE: a NoSec endpoint without configured credentials (keys our bootstrap server
+ *         provisioned do not count: a device that lost them may bootstrap again).
+ * lwm2m_cred_authorize refuses bootstrap credentials: they cannot register. */
+int lwm2m_cred_authorize_bootstrap(const lwm2m_cred_store_t *store, const lwm2m_cred_identity_t *id,
+                                   const char *endpoint, char *why, size_t whylen);
 
 /* "psk", "rpk", "x509" or "none". */
 const char *lwm2m_cred_kind_name(lwm2m_cred_kind_t kind);

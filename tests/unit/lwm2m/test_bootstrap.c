@@ -22,7 +22,8 @@ static lwm2m_bs_account_t account(void)
                                 .identity = identity,
                                 .identity_len = 5,
                                 .key = key,
-                                .key_len = 32};
+                                .key_len = 32,
+                                .security_instance = LWM2M_BS_SECURITY_INSTANCE};
 }
 
 static void test_sequence(void **state)
@@ -103,12 +104,47 @@ static void test_step_ok(void **state)
     assert_false(lwm2m_bootstrap_step_ok(&steps[4], 406));
 }
 
+/* Which Security instance the server account goes to, from the Bootstrap-Discover answer. */
+static void test_security_instance(void **state)
+{
+    (void)state;
+    /* LwM2M 1.1 §5.2.7.1's example: the bootstrap account (no ssid) is /0/1 here */
+    static const char spec[] = "lwm2m=\"1.1\",</0/1>;uri=\"coap://bs\",</0/2>;ssid=101;"
+                               "uri=\"coaps://s1\",</1/0>;ssid=101,</3/0>";
+    assert_int_equal(lwm2m_bootstrap_security_instance(spec, strlen(spec)), 0);
+    static const char at0[] = "</>;lwm2m=1.1,</0/0>,</3/0>";
+    assert_int_equal(lwm2m_bootstrap_security_instance(at0, strlen(at0)), 1);
+    static const char at7[] = "</0/3>;ssid=5,</0/7>";
+    assert_int_equal(lwm2m_bootstrap_security_instance(at7, strlen(at7)), 0);
+    /* no answer, an answer without /0 instances, garbage: the conventional /0/1 */
+    assert_int_equal(lwm2m_bootstrap_security_instance(NULL, 0), LWM2M_BS_SECURITY_INSTANCE);
+    static const char none[] = "</3/0>,</0/x>,</0/65535>";
+    assert_int_equal(lwm2m_bootstrap_security_instance(none, strlen(none)),
+                     LWM2M_BS_SECURITY_INSTANCE);
+    static const char bad[] = "</0/0";
+    assert_int_equal(lwm2m_bootstrap_security_instance(bad, strlen(bad)),
+                     LWM2M_BS_SECURITY_INSTANCE);
+
+    /* the steps write the chosen instance; 65535 is no instance */
+    lwm2m_bs_step_t steps[LWM2M_BS_STEPS_MAX];
+    lwm2m_bs_account_t a = account();
+    a.security_instance = 0;
+    assert_int_equal(lwm2m_bootstrap_steps(&a, steps), 5);
+    assert_string_equal(steps[2].uri, "/0/0");
+    a.security_instance = 65535;
+    assert_int_equal(lwm2m_bootstrap_steps(&a, steps), -400);
+    lwm2m_bs_step_t discover = {.method = LWM2M_BS_DISCOVER};
+    assert_true(lwm2m_bootstrap_step_ok(&discover, 205));
+    assert_true(lwm2m_bootstrap_step_ok(&discover, 404)); /* a 1.0 device: go on */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sequence),
         cmocka_unit_test(test_nosec_and_limits),
         cmocka_unit_test(test_step_ok),
+        cmocka_unit_test(test_security_instance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,6 +159,53 @@ static void test_nosec(void **state)
     lwm2m_cred_free(NULL);
 }
 
+/* Bootstrap accounts: good for a Bootstrap-Request of their endpoint only; provisioned
+ * (generated) keys do not stop an unsecured re-bootstrap, configured ones do. */
+static void test_bootstrap(void **state)
+{
+    (void)state;
+    char err[256] = "", why[200];
+    lwm2m_cred_config_t cfg = {.psk_file = write_file("psk.txt", "dev-a id-a 00\n"),
+                               .generated_psk_file = write_file("gen.txt", "dev-g dev-g 01\n"),
+                               .bootstrap_psk_file = write_file("bs.txt", "dev-b bs-b 02\n"),
+                               .nosec = "*"};
+    lwm2m_cred_store_t *s = lwm2m_cred_load(&cfg, err, sizeof(err));
+    assert_non_null(s);
+    const uint8_t *key;
+    size_t len;
+    lwm2m_cred_identity_t bs;
+    assert_int_equal(lwm2m_cred_psk_key(s, (const uint8_t *)"bs-b", 4, &key, &len, &bs), 0);
+    assert_int_equal(lwm2m_cred_authorize_bootstrap(s, &bs, "dev-b", why, sizeof(why)), 0);
+    assert_int_equal(lwm2m_cred_authorize_bootstrap(s, &bs, "dev-a", why, sizeof(why)), -EACCES);
+    assert_string_equal(why, "bootstrap psk credential is bound to endpoint 'dev-b'");
+    assert_int_equal(lwm2m_cred_authorize(s, &bs, "dev-b", why, sizeof(why)), -EACCES);
+    assert_non_null(strstr(why, "a bootstrap credential (lwm2m.bootstrap.psk_file) cannot"));
+
+    lwm2m_cred_identity_t server;
+    assert_int_equal(lwm2m_cred_psk_key(s, (const uint8_t *)"id-a", 4, &key, &len, &server), 0);
+    assert_int_equal(lwm2m_cred_authorize_bootstrap(s, &server, "dev-a", why, sizeof(why)),
+                     -EACCES);
+    assert_non_null(strstr(why, "an LwM2M server credential, not a bootstrap one"));
+    lwm2m_cred_identity_t rpk = {.kind = LWM2M_CRED_RPK, .value = "sha256:00"};
+    assert_int_equal(lwm2m_cred_authorize_bootstrap(s, &rpk, "dev-a", why, sizeof(why)), -EACCES);
+    lwm2m_cred_identity_t cert = {.kind = LWM2M_CRED_X509, .value = "dev-x"};
+    assert_int_equal(lwm2m_cred_authorize_bootstrap(s, &cert, "dev-x", why, sizeof(why)), 0);
+
+    lwm2m_cred_identity_t none = {.kind = LWM2M_CRED_NONE};
+    assert_int_equal(lwm2m_cred_authorize_bootstrap(s, &none, "dev-new", why, sizeof(why)), 0);
+    assert_int_equal(lwm2m_cred_authorize_bootstrap(s, &none, "dev-g", why, sizeof(why)), 0);
+    assert_int_equal(lwm2m_cred_authorize(s, &none, "dev-g", why, sizeof(why)), -EACCES);
+    assert_int_equal(lwm2m_cred_authorize_bootstrap(s, &none, "dev-b", why, sizeof(why)), -EACCES);
+    assert_string_equal(why, "endpoint has DTLS credentials; unsecured bootstrap refused");
+    assert_int_equal(lwm2m_cred_authorize_bootstrap(s, &none, "dev-a", why, sizeof(why)), -EACCES);
+    lwm2m_cred_free(s);
+
+    /* an identity in both files is an error of the later one */
+    cfg.bootstrap_psk_file = write_file("bs.txt", "dev-b id-a 02\n");
+    assert_null(lwm2m_cred_load(&cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "bs.txt:1: PSK identity credential listed twice"));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -177,10 +224,9 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_psk),
-        cmocka_unit_test(test_file_errors),
-        cmocka_unit_test(test_rpk),
-        cmocka_unit_test(test_nosec),
+        cmocka_unit_test(test_psk),       cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_rpk),       cmocka_unit_test(test_nosec),
+        cmocka_unit_test(test_bootstrap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
