@@ -110,6 +110,14 @@ static void check_transports(conf_ctx_t *ctx)
     if (c->lwm2m.bootstrap.enabled && strncmp(c->lwm2m.bootstrap.server_uri, "coaps://", 8) != 0)
         conf_error(ctx, conf_loc_of(ctx, "lwm2m.bootstrap.server_uri"),
                    "lwm2m.bootstrap.server_uri", "expected coaps://host:port");
+    for (size_t i = 0; i < c->lwm2m.bootstrap.account_count; i++) {
+        const char *uri = c->lwm2m.bootstrap.accounts[i].server_uri;
+        char key[64];
+        snprintf(key, sizeof(key), "lwm2m.bootstrap.accounts[%zu].server_uri", i);
+        if (uri[0] && strncmp(uri, "coaps://", 8) != 0)
+            conf_error(ctx, ctx->list_locs[CONF_LIST_BOOTSTRAP - 1][i], key,
+                       "expected coaps://host:port");
+    }
     if (!c->lwm2m.dtls.enabled)
         return;
     check_dtls_credentials(ctx);
@@ -203,15 +211,15 @@ static void check_rules(conf_ctx_t *ctx)
             const lmg_conf_observe_t *a = &c->observe[i];
             if (strcmp(a->path, b->path) == 0 && strcmp(a->endpoint, b->endpoint) == 0) {
                 snprintf(key, sizeof(key), "observe[%zu]", j);
-                conf_error(ctx, ctx->rule_locs[j], key,
+                conf_error(ctx, ctx->list_locs[CONF_LIST_OBSERVE - 1][j], key,
                            "same path and endpoint as observe[%zu] (line %u)", i,
-                           ctx->rule_locs[i].line);
+                           ctx->list_locs[CONF_LIST_OBSERVE - 1][i].line);
                 break;
             }
             if (b->composite[0] && strcmp(a->composite, b->composite) == 0 &&
                 strcmp(a->endpoint, b->endpoint) != 0) {
                 snprintf(key, sizeof(key), "observe[%zu].endpoint", j);
-                conf_error(ctx, ctx->rule_locs[j], key,
+                conf_error(ctx, ctx->list_locs[CONF_LIST_OBSERVE - 1][j], key,
                            "differs from observe[%zu] in composite group '%s'; rules observed "
                            "together need the same endpoint pattern",
                            i, b->composite);

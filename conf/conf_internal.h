@@ -9,7 +9,7 @@
 
 typedef enum conf_type {
     CONF_GROUP,  /* a group of keys */
-    CONF_RULES,  /* a list of groups: the observe rules */
+    CONF_RULES,  /* a list of groups (conf_lists): observe rules, bootstrap accounts */
     CONF_INT,    /* int field */
     CONF_INT64,  /* int64_t field */
     CONF_BOOL,   /* bool field */
@@ -22,8 +22,20 @@ enum {
     CONF_F_SECRET = 1u << 0,   /* never printed */
     CONF_F_REQUIRED = 1u << 1, /* must be present (inside its group or rule) */
     CONF_F_PATH = 1u << 2,     /* a file system path, made absolute against the config dir */
-    CONF_F_RULE = 1u << 3,     /* offset is into lmg_conf_observe_t, not lmg_conf_t */
 };
+
+/* The lists of groups, and where each lives in lmg_conf_t. A key's `list` says which list's
+ * element its offset points into (CONF_LIST_NONE: lmg_conf_t itself); a CONF_RULES key's
+ * `holds` says which list it is. */
+enum { CONF_LIST_NONE = 0, CONF_LIST_OBSERVE, CONF_LIST_BOOTSTRAP, CONF_LIST_END };
+#define CONF_LIST_COUNT (CONF_LIST_END - 1)
+typedef struct conf_list {
+    const char *norm; /* the normalised element key, "observe[]" */
+    size_t elem_size;
+    size_t items_offset; /* of the element array pointer in lmg_conf_t */
+    size_t count_offset; /* of its size_t count */
+} conf_list_t;
+extern const conf_list_t conf_lists[CONF_LIST_COUNT]; /* index: list - 1 */
 
 typedef struct conf_enum {
     const char *name;
@@ -34,7 +46,7 @@ typedef struct conf_enum {
 typedef int (*conf_check_fn)(const char *value, char *why, size_t why_len);
 
 typedef struct conf_key {
-    const char *key; /* "mqtt.keepalive"; members of the rules list as "observe[].path" */
+    const char *key; /* "mqtt.keepalive"; members of a list of groups as "observe[].path" */
     conf_type_t type;
     long long min, max;       /* integer bounds; string length bounds; list length bounds */
     const char *def;          /* the default as text (lists comma separated); NULL for groups */
@@ -43,6 +55,8 @@ typedef struct conf_key {
     unsigned flags;
     conf_check_fn check; /* CONF_STRING: extra validation, may be NULL */
     const char *doc;
+    unsigned char list;  /* CONF_LIST_*: whose element the offset is into */
+    unsigned char holds; /* CONF_RULES: the CONF_LIST_* it is */
 } conf_key_t;
 
 extern const conf_key_t conf_schema[];
@@ -68,6 +82,7 @@ int conf_check_lwm2m_path(const char *value, char *why, size_t why_len);
 int conf_check_attributes(const char *value, char *why, size_t why_len);
 int conf_check_glob(const char *value, char *why, size_t why_len);
 int conf_check_printable(const char *value, char *why, size_t why_len);
+int conf_check_binding(const char *value, char *why, size_t why_len);
 int conf_parse_listen(const char *text, lmg_conf_listen_t *ret, char *why, size_t why_len);
 int conf_parse_lwm2m_path(const char *text, uint16_t ids[4], uint8_t *ret_depth);
 bool conf_uri_is_tls(const char *uri);
@@ -85,12 +100,12 @@ typedef struct conf_ctx {
     lmg_conf_messages_t *msgs;
     size_t errors; /* all errors, also those past LMG_CONF_MAX_MESSAGES */
     bool oom;
-    const char *name;      /* the main file as given, for messages */
-    char *base_dir;        /* absolute directory for @include and relative paths, or NULL */
-    char *shown_dir;       /* directory prefix for included file names in messages, or NULL */
-    conf_loc_t *locs;      /* per schema entry: where it was set (top-level keys only) */
-    conf_loc_t *rule_locs; /* per observe rule: where its group starts */
-    char **names;          /* display names of included files, freed with the context */
+    const char *name; /* the main file as given, for messages */
+    char *base_dir;   /* absolute directory for @include and relative paths, or NULL */
+    char *shown_dir;  /* directory prefix for included file names in messages, or NULL */
+    conf_loc_t *locs; /* per schema entry: where it was set (top-level keys only) */
+    conf_loc_t *list_locs[CONF_LIST_COUNT]; /* per list element: where its group starts */
+    char **names; /* display names of included files, freed with the context */
     size_t name_count;
 } conf_ctx_t;
 

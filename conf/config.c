@@ -376,11 +376,11 @@ static void store_default(conf_ctx_t *ctx, const conf_key_t *k, void *base)
     }
 }
 
-static void apply_defaults(conf_ctx_t *ctx, void *base, bool rule)
+static void apply_defaults(conf_ctx_t *ctx, void *base, unsigned list)
 {
     for (size_t i = 0; i < conf_schema_count; i++) {
         const conf_key_t *k = &conf_schema[i];
-        if (!!(k->flags & CONF_F_RULE) == rule)
+        if (k->list == list)
             store_default(ctx, k, base);
     }
 }
@@ -399,7 +399,7 @@ __attribute__((format(printf, 2, 3))) static void key_format(char buf[KEY_MAX], 
 }
 
 static void walk_group(conf_ctx_t *ctx, const config_setting_t *group, const char *norm,
-                       const char *shown, void *base, bool rule);
+                       const char *shown, void *base, unsigned list);
 
 static void unknown_key(conf_ctx_t *ctx, const char *norm, const char *shown, conf_loc_t loc)
 {
@@ -440,36 +440,43 @@ static void walk_rules(conf_ctx_t *ctx, const conf_key_t *k, const config_settin
                        const char *key, conf_loc_t loc)
 {
     size_t n = (size_t)config_setting_length(list);
-    lmg_conf_t *conf = ctx->conf;
+    const conf_list_t *L = &conf_lists[k->holds - 1];
+    char *items, *conf = (char *)ctx->conf;
+    size_t *count = (size_t *)(conf + L->count_offset);
+    conf_loc_t **locs = &ctx->list_locs[k->holds - 1];
     if ((long long)n > k->max) {
-        conf_error(ctx, loc, key, "expected at most %lld rules, got %zu", k->max, n);
+        conf_error(ctx, loc, key, "expected at most %lld entries, got %zu", k->max, n);
         return;
     }
-    conf->observe = n ? calloc(n, sizeof(*conf->observe)) : NULL;
-    ctx->rule_locs = n ? calloc(n, sizeof(*ctx->rule_locs)) : NULL;
-    if (n && (!conf->observe || !ctx->rule_locs)) {
+    if (*count)
+        return; /* set twice: libconfig already refused that */
+    items = n ? calloc(n, L->elem_size) : NULL;
+    *(void **)(conf + L->items_offset) = items;
+    *locs = n ? calloc(n, sizeof(**locs)) : NULL;
+    if (n && (!items || !*locs)) {
         ctx->oom = true;
         return;
     }
     for (size_t i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
         char shown[KEY_MAX];
+        void *base = items + i * L->elem_size;
         key_format(shown, "%s[%zu]", key, i);
-        conf->observe_count = i + 1;
-        ctx->rule_locs[i] = loc_of(ctx, e);
-        apply_defaults(ctx, &conf->observe[i], true);
+        *count = i + 1;
+        (*locs)[i] = loc_of(ctx, e);
+        apply_defaults(ctx, base, k->holds);
         if (!config_setting_is_group(e)) {
-            conf_error(ctx, ctx->rule_locs[i], shown, "expected group, got %s",
+            conf_error(ctx, (*locs)[i], shown, "expected group, got %s",
                        type_name(config_setting_type(e)));
             continue;
         }
-        walk_group(ctx, e, "observe[]", shown, &conf->observe[i], true);
-        check_required(ctx, e, "observe[]", shown, ctx->rule_locs[i]);
+        walk_group(ctx, e, L->norm, shown, base, k->holds);
+        check_required(ctx, e, L->norm, shown, (*locs)[i]);
     }
 }
 
 static void walk_setting(conf_ctx_t *ctx, const config_setting_t *s, const char *norm,
-                         const char *shown, void *base, bool rule)
+                         const char *shown, void *base, unsigned list)
 {
     conf_loc_t loc = loc_of(ctx, s);
     const conf_key_t *k = conf_schema_find(norm);
@@ -477,11 +484,11 @@ static void walk_setting(conf_ctx_t *ctx, const config_setting_t *s, const char 
         unknown_key(ctx, norm, shown, loc);
         return;
     }
-    if (!rule)
+    if (!list)
         ctx->locs[k - conf_schema] = loc;
     if (k->type == CONF_GROUP) {
         if (config_setting_is_group(s))
-            walk_group(ctx, s, norm, shown, base, rule);
+            walk_group(ctx, s, norm, shown, base, list);
         else
             type_error(ctx, k, s, shown, loc);
     } else if (k->type == CONF_RULES) {
@@ -496,7 +503,7 @@ static void walk_setting(conf_ctx_t *ctx, const config_setting_t *s, const char 
 }
 
 static void walk_group(conf_ctx_t *ctx, const config_setting_t *group, const char *norm,
-                       const char *shown, void *base, bool rule)
+                       const char *shown, void *base, unsigned list)
 {
     int n = config_setting_length(group);
     for (int i = 0; i < n; i++) {
@@ -505,7 +512,7 @@ static void walk_group(conf_ctx_t *ctx, const config_setting_t *group, const cha
         char nkey[KEY_MAX], skey[KEY_MAX];
         key_format(nkey, "%s%s%s", norm, *norm ? "." : "", name ? name : "?");
         key_format(skey, "%s%s%s", shown, *shown ? "." : "", name ? name : "?");
-        walk_setting(ctx, s, nkey, skey, base, rule);
+        walk_setting(ctx, s, nkey, skey, base, list);
     }
 }
 
@@ -603,7 +610,8 @@ static void ctx_free(conf_ctx_t *ctx)
         free(ctx->names[i]);
     free(ctx->names);
     free(ctx->locs);
-    free(ctx->rule_locs);
+    for (size_t i = 0; i < CONF_LIST_COUNT; i++)
+        free(ctx->list_locs[i]);
     free(ctx->base_dir);
     free(ctx->shown_dir);
 }
@@ -614,9 +622,9 @@ static int build(conf_ctx_t *ctx, const config_setting_t *root, lmg_conf_t **ret
     if (!conf)
         return -ENOMEM;
     ctx->conf = conf;
-    apply_defaults(ctx, conf, false);
+    apply_defaults(ctx, conf, CONF_LIST_NONE);
     if (root)
-        walk_group(ctx, root, "", "", conf, false);
+        walk_group(ctx, root, "", "", conf, CONF_LIST_NONE);
     if (!ctx->oom && conf_resolve(conf) < 0)
         ctx->oom = true;
     if (!ctx->oom)
@@ -702,11 +710,11 @@ lmg_conf_t *lmg_conf_new_default(void)
     return lmg_conf_load_string("", "(defaults)", NULL, &conf, NULL) == 0 ? conf : NULL;
 }
 
-static void free_fields(void *base, bool rule)
+static void free_fields(void *base, unsigned list)
 {
     for (size_t i = 0; i < conf_schema_count; i++) {
         const conf_key_t *k = &conf_schema[i];
-        if (!!(k->flags & CONF_F_RULE) != rule)
+        if (k->list != list)
             continue;
         if (k->type == CONF_STRING)
             free(*(char **)conf_field(base, k));
@@ -719,9 +727,14 @@ void lmg_conf_free(lmg_conf_t *conf)
 {
     if (!conf)
         return;
-    for (size_t i = 0; i < conf->observe_count; i++)
-        free_fields(&conf->observe[i], true);
-    free(conf->observe);
-    free_fields(conf, false);
+    for (unsigned l = 0; l < CONF_LIST_COUNT; l++) {
+        const conf_list_t *L = &conf_lists[l];
+        char *items = *(char **)((char *)conf + L->items_offset);
+        size_t count = *(size_t *)((char *)conf + L->count_offset);
+        for (size_t i = 0; i < count; i++)
+            free_fields(items + i * L->elem_size, l + 1);
+        free(items);
+    }
+    free_fields(conf, CONF_LIST_NONE);
     free(conf);
 }

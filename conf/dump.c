@@ -76,18 +76,22 @@ static void put_value(FILE *out, const conf_key_t *k, const void *base, int inde
     }
 }
 
-static void put_rules(FILE *out, const lmg_conf_t *conf)
+/* A list of groups (k is its CONF_RULES key), at indent. */
+static void put_list(FILE *out, const lmg_conf_t *conf, const conf_key_t *k, int indent)
 {
-    fprintf(out, "observe = (%s", conf->observe_count ? "\n" : "");
-    for (size_t i = 0; i < conf->observe_count; i++) {
-        fputs("  {\n", out);
+    const conf_list_t *L = &conf_lists[k->holds - 1];
+    const char *items = *(char *const *)((const char *)conf + L->items_offset);
+    size_t count = *(const size_t *)((const char *)conf + L->count_offset);
+    fprintf(out, "%*s%s = (%s", indent, "", leaf_name(k->key), count ? "\n" : "");
+    for (size_t i = 0; i < count; i++) {
+        fprintf(out, "%*s{\n", indent + 2, "");
         for (size_t j = 0; j < conf_schema_count; j++) {
-            if (conf_schema[j].flags & CONF_F_RULE)
-                put_value(out, &conf_schema[j], &conf->observe[i], 4);
+            if (conf_schema[j].list == k->holds)
+                put_value(out, &conf_schema[j], items + i * L->elem_size, indent + 4);
         }
-        fprintf(out, "  }%s\n", i + 1 < conf->observe_count ? "," : "");
+        fprintf(out, "%*s}%s\n", indent + 2, "", i + 1 < count ? "," : "");
     }
-    fputs(");\n", out);
+    fprintf(out, "%*s);\n", count ? indent : 0, "");
 }
 
 /* Closes the open groups that do not contain key; returns the remaining depth. */
@@ -109,7 +113,7 @@ int lmg_conf_dump(const lmg_conf_t *conf, FILE *out)
     int depth = 0;
     for (size_t i = 0; i < conf_schema_count; i++) {
         const conf_key_t *k = &conf_schema[i];
-        if (k->flags & CONF_F_RULE)
+        if (k->list)
             continue;
         depth = close_groups(out, open, depth, k->key);
         if (k->type == CONF_GROUP && depth < 8) {
@@ -117,8 +121,9 @@ int lmg_conf_dump(const lmg_conf_t *conf, FILE *out)
                     leaf_name(k->key));
             open[depth++] = k->key;
         } else if (k->type == CONF_RULES) {
-            fputc('\n', out);
-            put_rules(out, conf);
+            if (!depth)
+                fputc('\n', out);
+            put_list(out, conf, k, 2 * depth);
         } else {
             put_value(out, k, conf, 2 * depth);
         }

@@ -43,6 +43,14 @@ static const conf_enum_t subscriptions[] = {
 
 #define OFF(member) offsetof(lmg_conf_t, member)
 #define ROFF(member) offsetof(lmg_conf_observe_t, member)
+#define BOFF(member) offsetof(lmg_conf_bs_account_t, member)
+
+const conf_list_t conf_lists[CONF_LIST_COUNT] = {
+    [CONF_LIST_OBSERVE - 1] = {"observe[]", sizeof(lmg_conf_observe_t), OFF(observe),
+                               OFF(observe_count)},
+    [CONF_LIST_BOOTSTRAP - 1] = {"lwm2m.bootstrap.accounts[]", sizeof(lmg_conf_bs_account_t),
+                                 OFF(lwm2m.bootstrap.accounts), OFF(lwm2m.bootstrap.account_count)},
+};
 #define GROUP(k, d)                                                                                \
     {                                                                                              \
         .key = k, .type = CONF_GROUP, .doc = d                                                     \
@@ -67,7 +75,17 @@ static const conf_enum_t subscriptions[] = {
 #define RSTR(k, m, lo, hi, dv, fl, chk, d)                                                         \
     {                                                                                              \
         .key = k, .type = CONF_STRING, .min = lo, .max = hi, .def = dv, .offset = ROFF(m),         \
-        .flags = (fl) | CONF_F_RULE, .check = chk, .doc = d                                        \
+        .flags = fl, .check = chk, .doc = d, .list = CONF_LIST_OBSERVE                             \
+    }
+#define BSTR(k, m, lo, hi, dv, fl, chk, d)                                                         \
+    {                                                                                              \
+        .key = k, .type = CONF_STRING, .min = lo, .max = hi, .def = dv, .offset = BOFF(m),         \
+        .flags = fl, .check = chk, .doc = d, .list = CONF_LIST_BOOTSTRAP                           \
+    }
+#define BINT(k, m, lo, hi, dv, d)                                                                  \
+    {                                                                                              \
+        .key = k, .type = CONF_INT, .min = lo, .max = hi, .def = dv, .offset = BOFF(m), .doc = d,  \
+        .list = CONF_LIST_BOOTSTRAP                                                                \
     }
 #define ENUM(k, m, n, dv, d)                                                                       \
     {                                                                                              \
@@ -158,6 +176,27 @@ const conf_key_t conf_schema[] = {
         "Registration lifetime given to the device, seconds."),
     INT("lwm2m.bootstrap.short_server_id", lwm2m.bootstrap.short_server_id, 1, 65534, "1",
         "Short Server ID of the provisioned account."),
+    STR("lwm2m.bootstrap.binding", lwm2m.bootstrap.binding, 1, 4, "U", 0, conf_check_binding,
+        "Binding written to the Server instance (/1/x/7): U, UQ, ..."),
+    {.key = "lwm2m.bootstrap.accounts",
+     .type = CONF_RULES,
+     .holds = CONF_LIST_BOOTSTRAP,
+     .min = 0,
+     .max = 256,
+     .doc = "Per-endpoint bootstrap configurations, the first whose endpoints match wins: "
+            "( { endpoints = \"meter-*\"; lifetime = 86400; }, ... ); unset values come from "
+            "lwm2m.bootstrap."},
+    BSTR("lwm2m.bootstrap.accounts[].endpoints", endpoints, 1, STR_MAX_LEN, NULL, CONF_F_REQUIRED,
+         conf_check_glob,
+         "Endpoints (comma-separated globs) this configuration is for; they may bootstrap."),
+    BSTR("lwm2m.bootstrap.accounts[].server_uri", server_uri, 0, 255, "", 0, conf_check_printable,
+         "LwM2M Server URI (coaps://); \"\" = lwm2m.bootstrap.server_uri."),
+    BINT("lwm2m.bootstrap.accounts[].lifetime", lifetime, 0, 315360000, "0",
+         "Registration lifetime, seconds; 0 = lwm2m.bootstrap.lifetime."),
+    BINT("lwm2m.bootstrap.accounts[].short_server_id", short_server_id, 0, 65534, "0",
+         "Short Server ID; 0 = lwm2m.bootstrap.short_server_id."),
+    BSTR("lwm2m.bootstrap.accounts[].binding", binding, 0, 4, "", 0, conf_check_binding,
+         "Binding (/1/x/7); \"\" = lwm2m.bootstrap.binding."),
     GROUP("lwm2m.mqtt_binding", "The LwM2M 1.2 MQTT transport binding."),
     BOOL("lwm2m.mqtt_binding.enabled", lwm2m.mqtt_binding.enabled, "false",
          "Serve devices over the MQTT binding."),
@@ -228,6 +267,7 @@ const conf_key_t conf_schema[] = {
 
     {.key = "observe",
      .type = CONF_RULES,
+     .holds = CONF_LIST_OBSERVE,
      .min = 0,
      .max = 1024,
      .doc = "Auto-observe rules, applied when a device registers: ( { path = ...; }, ... )."},

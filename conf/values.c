@@ -37,6 +37,18 @@ int conf_check_printable(const char *value, char *why, size_t why_len)
     return 0;
 }
 
+/* LwM2M binding modes (Server /1/x/7): each of U, Q, S, N, T at most once. */
+int conf_check_binding(const char *value, char *why, size_t why_len)
+{
+    for (const char *p = value; *p; p++) {
+        if (!strchr("UQSNT", *p))
+            return fail(why, why_len, "expected binding letters from U, Q, S, N, T");
+        if (strchr(p + 1, *p))
+            return fail(why, why_len, "binding letter '%c' given twice", *p);
+    }
+    return 0;
+}
+
 int conf_check_id(const char *value, char *why, size_t why_len)
 {
     for (const char *p = value; *p; p++) {

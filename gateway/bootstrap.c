@@ -25,7 +25,7 @@ void app_bootstrap_psk_path(const lmg_conf_t *c, char *buf, size_t size)
     snprintf(buf, size, "%s/bootstrap-psk", c->gateway.state_dir);
 }
 
-static bool endpoint_allowed(const char *globs, const char *endpoint)
+static bool endpoint_matches(const char *globs, const char *endpoint)
 {
     char *copy = strdup(globs), *save = NULL;
     bool ok = false;
@@ -144,8 +144,13 @@ static int on_request(void *ctx, const char *endpoint, coap_transport_bootstrap_
 {
     app_t *app = ctx;
     const lmg_conf_t *c = app->conf;
-    if (!endpoint_allowed(c->lwm2m.bootstrap.endpoints, endpoint)) {
-        log_warning("bootstrap: %s: refused (not in lwm2m.bootstrap.endpoints)", endpoint);
+    const lmg_conf_bs_account_t *acct = NULL;
+    for (size_t i = 0; i < c->lwm2m.bootstrap.account_count && !acct; i++)
+        if (endpoint_matches(c->lwm2m.bootstrap.accounts[i].endpoints, endpoint))
+            acct = &c->lwm2m.bootstrap.accounts[i];
+    if (!acct && !endpoint_matches(c->lwm2m.bootstrap.endpoints, endpoint)) {
+        log_warning("bootstrap: %s: refused (not in lwm2m.bootstrap.endpoints nor accounts)",
+                    endpoint);
         return -403;
     }
     if (!endpoint_storable(endpoint)) {
@@ -162,12 +167,21 @@ static int on_request(void *ctx, const char *endpoint, coap_transport_bootstrap_
     ret->key_len = sizeof(raw) * 2;
     if (provision(app, endpoint, ret->key, ret->key_len) < 0)
         return -500;
-    snprintf(ret->server_uri, sizeof(ret->server_uri), "%s", c->lwm2m.bootstrap.server_uri);
+    /* the matching account's settings, the group's where it has none */
+    const char *uri =
+        acct && acct->server_uri[0] ? acct->server_uri : c->lwm2m.bootstrap.server_uri;
+    const char *binding = acct && acct->binding[0] ? acct->binding : c->lwm2m.bootstrap.binding;
+    snprintf(ret->server_uri, sizeof(ret->server_uri), "%s", uri);
+    snprintf(ret->binding, sizeof(ret->binding), "%s", binding);
     snprintf(ret->identity, sizeof(ret->identity), "%s", endpoint);
-    ret->lifetime = (uint32_t)c->lwm2m.bootstrap.lifetime;
-    ret->short_server_id = (uint16_t)c->lwm2m.bootstrap.short_server_id;
-    log_notice("bootstrap: %s: provisioning PSK identity '%s' for %s", endpoint, endpoint,
-               ret->server_uri);
+    ret->lifetime =
+        (uint32_t)(acct && acct->lifetime ? acct->lifetime : c->lwm2m.bootstrap.lifetime);
+    ret->short_server_id =
+        (uint16_t)(acct && acct->short_server_id ? acct->short_server_id
+                                                 : c->lwm2m.bootstrap.short_server_id);
+    log_notice("bootstrap: %s: provisioning PSK identity '%s' for %s (lifetime %u, binding %s%s)",
+               endpoint, endpoint, ret->server_uri, ret->lifetime, ret->binding,
+               acct ? ", from lwm2m.bootstrap.accounts" : "");
     return 0;
 }
 

@@ -93,8 +93,9 @@ def tlv_resources(data):
     return res
 
 
-def bootstrap(port, endpoint, timeout=10):
-    """Runs a client's side of bootstrap; returns (request code, [(method, path, cf, payload)])."""
+def bootstrap(port, endpoint, timeout=10, discover=None):
+    """Runs a client's side of bootstrap; returns (request code, [(method, path, cf, payload)]).
+    discover: the link-format answer to Bootstrap-Discover (None: 4.05, as a 1.0 device)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(timeout)
     mid, token = random.randrange(65536), os.urandom(4)
@@ -116,6 +117,10 @@ def bootstrap(port, endpoint, timeout=10):
             cf = next((int.from_bytes(v, "big") for n, v in opts if n == CONTENT_FORMAT), None)
             method = METHODS[c]
             received.append((method, path, cf, payload))
+            if method == "GET" and discover is not None:
+                s.sendto(encode(ACK, 0x45, m, tok, [(CONTENT_FORMAT, b"\x28")],
+                                discover.encode()), addr)
+                continue
             answer = {"DELETE": 0x42, "PUT": 0x44, "POST": 0x44}.get(method, 0x85)
             s.sendto(encode(ACK, answer, m, tok, []), addr)
             if method == "POST" and path == "/bs":
@@ -190,6 +195,38 @@ def test_bootstrap_then_register_over_dtls(workdir, broker, mq):
             is None
         assert dtls(g.dtls_port, "/rd?ep=bs-dev-1&lt=120&b=U",
                     psk(identity, new_key.decode()))[0] == "2.01"
+    finally:
+        g.stop()
+
+
+def test_per_endpoint_accounts_and_discover(workdir, broker, mq):
+    """lwm2m.bootstrap.accounts: the first account whose endpoints match gives the server URI,
+    lifetime, Short Server ID and binding; the rest come from the lwm2m.bootstrap group. The
+    Bootstrap-Discover answer (the bootstrap account is /0/1 here) moves the server account
+    to /0/0."""
+    g = start(workdir, broker, nosec="bs-*", bootstrap_extra=(
+        'binding = "UQ"; accounts = ( { endpoints = "bs-meter-*"; lifetime = 86400; '
+        'short_server_id = 9; binding = "U"; }, { endpoints = "bs-light-*"; } );'))
+    try:
+        links = '</>;lwm2m=1.1,</0/1>;uri="coap://bs",</1>,</3/0>'
+        code, msgs = bootstrap(g.coap_port, "bs-meter-1", discover=links)
+        assert code == "2.04", (code, g.read_log())
+        assert [(m, p) for m, p, _, _ in msgs] == [
+            ("GET", "/0"), ("DELETE", "/0"), ("DELETE", "/1"), ("PUT", "/0/0"), ("PUT", "/1/0"),
+            ("POST", "/bs")]
+        sec, srv = tlv_resources(msgs[3][3]), tlv_resources(msgs[4][3])
+        assert sec[0].decode() == f"coaps://127.0.0.1:{g.dtls_port}"  # the group's
+        assert int.from_bytes(sec[10], "big") == int.from_bytes(srv[0], "big") == 9
+        assert int.from_bytes(srv[1], "big") == 86400 and srv[7] == b"U"
+
+        # an account may match endpoints outside lwm2m.bootstrap.endpoints; unset = the group's
+        code, msgs = bootstrap(g.coap_port, "bs-light-1")
+        assert code == "2.04"
+        srv = tlv_resources(msgs[4][3])
+        assert int.from_bytes(srv[1], "big") == 120 and srv[7] == b"UQ"
+        assert int.from_bytes(srv[0], "big") == 1
+        # matching neither: refused
+        assert bootstrap(g.coap_port, "bs-other-1")[0] == "4.03"
     finally:
         g.stop()
 

@@ -81,6 +81,16 @@ typedef struct lmg_conf_observe {
     char *composite;  /* "" or the composite group's name */
 } lmg_conf_observe_t;
 
+/* A per-endpoint bootstrap configuration (lwm2m.bootstrap.accounts); unset values (0, "")
+ * fall back to the lwm2m.bootstrap group's. */
+typedef struct lmg_conf_bs_account {
+    char *endpoints;  /* comma-separated globs */
+    char *server_uri; /* "" = lwm2m.bootstrap.server_uri */
+    int lifetime;     /* 0 = lwm2m.bootstrap.lifetime */
+    int short_server_id;
+    char *binding; /* "" = lwm2m.bootstrap.binding */
+} lmg_conf_bs_account_t;
+
 /*
  * The effective configuration. Every string is owned by the struct and never NULL ("" when
  * unset); derived defaults (mqtt.client_id, the binding's broker and client id) are already
@@ -130,6 +140,9 @@ typedef struct lmg_conf {
             char *psk_file;   /* bootstrap accounts, lines "endpoint identity key" */
             int lifetime;     /* seconds, written to /1/x/1 */
             int short_server_id;
+            char *binding; /* "U", "UQ", ... */
+            lmg_conf_bs_account_t *accounts;
+            size_t account_count;
         } bootstrap;
         struct {
             bool enabled;

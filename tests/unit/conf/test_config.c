@@ -361,6 +361,55 @@ static void test_dump_round_trip(void **state)
     lmg_conf_free(c);
 }
 
+/* Per-endpoint bootstrap configurations: a second list of groups, nested in a group. */
+static void test_bootstrap_accounts(void **state)
+{
+    (void)state;
+    lmg_conf_t *c =
+        load_ok("lwm2m = { dtls = { enabled = true; };\n"
+                "  bootstrap = { enabled = true; endpoints = \"dev-*\"; binding = \"UQ\";\n"
+                "    accounts = ( { endpoints = \"meter-*, gas-?\"; lifetime = 86400; },\n"
+                "      { endpoints = \"light-*\"; server_uri = \"coaps://10.0.0.2:5684\"; "
+                "short_server_id = 7; binding = \"U\"; } ); }; };\n"
+                "observe = ( { path = \"/3\"; } );\n");
+    assert_int_equal(c->lwm2m.bootstrap.account_count, 2);
+    const lmg_conf_bs_account_t *a = c->lwm2m.bootstrap.accounts;
+    assert_string_equal(a[0].endpoints, "meter-*, gas-?");
+    assert_int_equal(a[0].lifetime, 86400);
+    assert_string_equal(a[0].server_uri, "");
+    assert_int_equal(a[0].short_server_id, 0);
+    assert_string_equal(a[1].server_uri, "coaps://10.0.0.2:5684");
+    assert_int_equal(a[1].short_server_id, 7);
+    assert_string_equal(a[1].binding, "U");
+    assert_string_equal(c->lwm2m.bootstrap.binding, "UQ");
+    assert_int_equal(c->observe_count, 1);
+    char *first = dump(c);
+    assert_non_null(
+        strstr(first, "    accounts = (\n      {\n        endpoints = \"meter-*, gas-?\";"));
+    lmg_conf_free(c);
+    c = load_ok(first);
+    char *second = dump(c);
+    assert_string_equal(first, second);
+    free(first);
+    free(second);
+    lmg_conf_free(c);
+
+    expect_one_error("lwm2m = { bootstrap = { accounts = ( { lifetime = 5; } ); }; };\n",
+                     "{T}/gw.conf:1: lwm2m.bootstrap.accounts[0].endpoints: required key missing");
+    expect_one_error("lwm2m = { bootstrap = { accounts = ( { endpoints = \"a\"; bindin = "
+                     "\"U\"; } ); }; };\n",
+                     "{T}/gw.conf:1: lwm2m.bootstrap.accounts[0].bindin: unknown key, did you "
+                     "mean 'lwm2m.bootstrap.accounts[0].binding'?");
+    expect_one_error("lwm2m = { bootstrap = { accounts = ( { endpoints = \"a\"; binding = "
+                     "\"UU\"; } ); }; };\n",
+                     "{T}/gw.conf:1: lwm2m.bootstrap.accounts[0].binding: binding letter 'U' "
+                     "given twice");
+    expect_one_error("lwm2m = { bootstrap = { accounts = ( { endpoints = \"a\";\n"
+                     "  server_uri = \"coap://x:1\"; } ); }; };\n",
+                     "{T}/gw.conf:1: lwm2m.bootstrap.accounts[0].server_uri: expected "
+                     "coaps://host:port");
+}
+
 static void test_cross_checks(void **state)
 {
     (void)state;
@@ -570,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_include_fragment),
         cmocka_unit_test(test_secrets_masked),
         cmocka_unit_test(test_dump_round_trip),
+        cmocka_unit_test(test_bootstrap_accounts),
         cmocka_unit_test(test_cross_checks),
         cmocka_unit_test(test_value_checks),
         cmocka_unit_test(test_all_errors),
