@@ -62,7 +62,8 @@ static int session_index(const coap_session_t *s)
     return 0;
 }
 
-static void path_of(const coap_pdu_t *pdu, char *buf, size_t size)
+/* The options `number` (Uri-Path, Location-Path) as "/a/b"; "/" when there are none. */
+static void options_path(const coap_pdu_t *pdu, uint16_t number, char *buf, size_t size)
 {
     coap_opt_iterator_t it;
     coap_opt_t *opt;
@@ -70,13 +71,18 @@ static void path_of(const coap_pdu_t *pdu, char *buf, size_t size)
     buf[0] = 0;
     coap_option_iterator_init(pdu, &it, COAP_OPT_ALL);
     while ((opt = coap_option_next(&it)) && off + 2 < size) {
-        if (it.number != COAP_OPTION_URI_PATH)
+        if (it.number != number)
             continue;
         off += (size_t)snprintf(buf + off, size - off, "/%.*s", (int)coap_opt_length(opt),
                                 (const char *)coap_opt_value(opt));
     }
     if (!buf[0])
         snprintf(buf, size, "/");
+}
+
+static void path_of(const coap_pdu_t *pdu, char *buf, size_t size)
+{
+    options_path(pdu, COAP_OPTION_URI_PATH, buf, size);
 }
 
 static long long tlv_int(const uint8_t *v, size_t len)
@@ -218,15 +224,8 @@ static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *se
         dev.bs_answer = code;
     } else {
         dev.reg_answer = code;
-        coap_opt_iterator_t it;
-        coap_opt_t *opt;
-        size_t off = 0;
-        coap_option_iterator_init(received, &it, COAP_OPT_ALL);
-        while ((opt = coap_option_next(&it)) && off + 2 < sizeof(dev.location))
-            if (it.number == COAP_OPTION_LOCATION_PATH)
-                off +=
-                    (size_t)snprintf(dev.location + off, sizeof(dev.location) - off, "/%.*s",
-                                     (int)coap_opt_length(opt), (const char *)coap_opt_value(opt));
+        if (code == 201)
+            options_path(received, COAP_OPTION_LOCATION_PATH, dev.location, sizeof(dev.location));
     }
     printf("{\"event\":\"response\",\"to\":\"%s\",\"code\":\"%d.%02d\",\"session\":%d}\n", path,
            code / 100, code % 100, session_index(session));
