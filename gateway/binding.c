@@ -701,6 +701,9 @@ static void on_event(void *ctx, const mqtt_event_t *ev)
     case MQTT_EVENT_CONNECTED:
         log_info("lwm2m.mqtt_binding: connected to %s, serving %s", b->uri, b->filter);
         break;
+    case MQTT_EVENT_SUBSCRIBED:
+        log_info("lwm2m.mqtt_binding: subscribed to %s", b->filter);
+        break;
     case MQTT_EVENT_DISCONNECTED:
         log_warning("lwm2m.mqtt_binding: connection to %s lost: %s", b->uri,
                     ev->error ? ev->error : "unknown reason");

@@ -341,6 +341,10 @@ static void on_subscribed(mqtt_client_t *c, const mqtt_qevent_t *q)
     mqtt_subs_done(c->subs, q->token, q->ncodes ? q->codes : NULL, q->ncodes, fail,
                    report_refused_sub, c);
     pump_subs(c);
+    if (c->state == ST_CONNECTED && mqtt_subs_settled(c->subs)) {
+        mqtt_event_t ev = {.type = MQTT_EVENT_SUBSCRIBED};
+        emit(c, &ev);
+    }
 }
 
 /* Connection and acknowledgement events of an older link are stale; messages never are. */

@@ -108,6 +108,8 @@ void mqtt_subs_free(mqtt_subs_t *s);
 int mqtt_subs_add(mqtt_subs_t *s, const char *filter, int qos);
 int mqtt_subs_remove(mqtt_subs_t *s, const char *filter); /* -ENOENT if unknown */
 size_t mqtt_subs_count(const mqtt_subs_t *s);
+/* Nothing left to send and no SUBSCRIBE waiting for its SUBACK. */
+bool mqtt_subs_settled(const mqtt_subs_t *s);
 /* After a (re)connection: every subscription is pending, no batch outstanding. */
 void mqtt_subs_reset(mqtt_subs_t *s);
 /* Sends pending subscriptions in batches while fewer than max_batches are unacknowledged. */

@@ -181,6 +181,11 @@ size_t mqtt_subs_count(const mqtt_subs_t *s)
     return s->count;
 }
 
+bool mqtt_subs_settled(const mqtt_subs_t *s)
+{
+    return !s->phead && s->outstanding == 0;
+}
+
 void mqtt_subs_reset(mqtt_subs_t *s)
 {
     free_batches(s);

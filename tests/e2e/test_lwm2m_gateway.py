@@ -65,7 +65,7 @@ def gw(workdir, broker, mq):
     g = Gateway(workdir, broker.port, lwm2m_extra=BINDING)
     g.start()
     mq.wait_json("lwm2m/$gateway/gw-test/status", lambda j: j["status"] == "online")
-    wait_for(lambda: "lwm2m.mqtt_binding: connected" in g.read_log(), what="binding connected")
+    wait_for(lambda: "lwm2m.mqtt_binding: subscribed" in g.read_log(), what="binding subscribed")
     yield g
     g.stop()
 

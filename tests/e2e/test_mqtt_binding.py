@@ -18,7 +18,7 @@ def gw(workdir, broker, mq):
     g = Gateway(workdir, broker.port, lwm2m_extra=BINDING)
     g.start()
     mq.wait_json("lwm2m/$gateway/gw-test/status", lambda j: j["status"] == "online")
-    wait_for(lambda: "lwm2m.mqtt_binding: connected" in g.read_log(), what="binding connected")
+    wait_for(lambda: "lwm2m.mqtt_binding: subscribed" in g.read_log(), what="binding subscribed")
     yield g
     g.stop()
 
@@ -161,7 +161,7 @@ def test_observe_rule_follows_the_register_answer(workdir, broker, mq, devices):
     g = Gateway(workdir, broker.port, lwm2m_extra=BINDING, extra=rule)
     g.start()
     try:
-        wait_for(lambda: "lwm2m.mqtt_binding: connected" in g.read_log(), what="binding")
+        wait_for(lambda: "lwm2m.mqtt_binding: subscribed" in g.read_log(), what="binding")
         d = devices()
         assert d.register() == 201
         observe = d.wait_request(lambda m: m.get(OPERATION) == OBSERVE)
@@ -253,7 +253,7 @@ def test_restart_restores_mqtt_registrations(workdir, broker, mq, devices):
     g = Gateway(workdir, broker.port, lwm2m_extra=BINDING)
     g.start()
     try:
-        wait_for(lambda: "lwm2m.mqtt_binding: connected" in g.read_log(), what="binding")
+        wait_for(lambda: "lwm2m.mqtt_binding: subscribed" in g.read_log(), what="binding")
         d = devices()
         assert d.register() == 201
         mq.wait_json("lwm2m/mdev1/state", lambda j: j["state"] == "registered")
@@ -261,7 +261,7 @@ def test_restart_restores_mqtt_registrations(workdir, broker, mq, devices):
         g.start()
         wait_for(lambda: "1 registrations restored" in g.read_log(), what="restore")
         wait_for(lambda: g.read_log().count("mqtt: connected to") == 2 and
-                 g.read_log().count("lwm2m.mqtt_binding: connected") == 2, what="reconnected")
+                 g.read_log().count("lwm2m.mqtt_binding: subscribed") == 2, what="reconnected")
         r = Commands(mq, "mdev1")({"op": "read", "path": "/3/0/0"})
         assert r["ok"] and content(r) == {"/3/0/0": "Open Mobile Alliance"}, r
         assert d.update(lifetime=100) == 204

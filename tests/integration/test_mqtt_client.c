@@ -207,7 +207,7 @@ typedef struct msg_rec {
 
 typedef struct rec {
     mqtt_client_t *c;
-    int connected, disconnected, errors, delivered;
+    int connected, disconnected, errors, delivered, subscribed;
     bool up, saw_connect_error;
     char last_error[256];
     msg_rec_t msgs[MAX_MSGS];
@@ -233,6 +233,9 @@ static void on_event(void *ctx, const mqtt_event_t *ev)
         break;
     case MQTT_EVENT_DELIVERED:
         r->delivered++;
+        break;
+    case MQTT_EVENT_SUBSCRIBED:
+        r->subscribed++;
         break;
     case MQTT_EVENT_ERROR:
         r->errors++;
@@ -338,11 +341,14 @@ static rec_t *connected_client(const mqtt_options_t *o)
     return r;
 }
 
-/* Subscribes, then publishes a probe through the same connection: once the probe is back the
- * SUBSCRIBE has been processed by the broker. */
+/* Subscribes, waits for MQTT_EVENT_SUBSCRIBED (the SUBACK), then publishes a probe through the
+ * same connection, which must come back. */
 static void subscribe_settled(rec_t *r, const char *filter, const char *probe_topic)
 {
+    int acked = r->subscribed;
     assert_int_equal(mqtt_client_subscribe(r->c, filter, 1), 0);
+    WAIT_UNTIL(r->subscribed > acked, 5000);
+    assert_true(r->subscribed > acked);
     size_t before = r->nmsgs;
     assert_int_equal(mqtt_client_publish(r->c, probe_topic, "probe", 5, 1, false, NULL), 0);
     WAIT_UNTIL(r->nmsgs > before, 5000);

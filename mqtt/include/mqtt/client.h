@@ -75,6 +75,8 @@ typedef enum mqtt_event_type {
     MQTT_EVENT_MESSAGE,      /* a message arrived on a subscribed filter */
     MQTT_EVENT_DELIVERED,    /* the broker acknowledged a QoS 1 message (topic, qos) */
     MQTT_EVENT_ERROR,        /* something failed that the caller should log (error, code) */
+    MQTT_EVENT_SUBSCRIBED,   /* every subscription is acknowledged (after a connection, or
+                                after subscribe calls): messages to them now arrive */
 } mqtt_event_type_t;
 
 /* Everything an event points to is valid only during the callback. */
