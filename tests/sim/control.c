@@ -252,6 +252,12 @@ static int sim_do_device(sim_cmd_t *cmd, sim_device_t *dev)
         return sim_do_fill(cmd, dev);
     if (strcmp(c, "send") == 0)
         return sim_do_send(cmd, dev);
+    if (strcmp(c, "fwfail") == 0) {
+        if (cmd->argc < 3 || sim_parse_uint(cmd, cmd->argv[2], 255, &n) < 0)
+            return sim_cmd_fail(cmd, "usage: fwfail EP RESULT (0 = succeed again)");
+        dev->fw_fail_result = (int)n;
+        return 0;
+    }
     if (strcmp(c, "notify") == 0)
         return sim_do_notify(cmd, dev);
     if (strcmp(c, "create") == 0 || strcmp(c, "delete") == 0)

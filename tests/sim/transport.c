@@ -108,7 +108,7 @@ int sim_transport_send(sim_device_t *dev, const sim_addr_t *peer, const uint8_t 
 static bool sim_is_client_request(sim_exchange_kind_t kind)
 {
     return kind == SIM_EX_REGISTER || kind == SIM_EX_UPDATE || kind == SIM_EX_DEREGISTER ||
-           kind == SIM_EX_SEND;
+           kind == SIM_EX_SEND || kind == SIM_EX_DOWNLOAD;
 }
 
 static int64_t sim_initial_interval(const sim_device_t *dev)
