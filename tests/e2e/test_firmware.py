@@ -1,0 +1,205 @@
+"""Firmware updates (object 5) from the cloud: push and pull of a package to the device
+simulator, progress and results on MQTT, queue-mode devices, failures with their Update Result,
+a gateway restart in the middle of a transfer, and packages refused before any transfer."""
+import hashlib
+import json
+import os
+import random
+import signal
+import socket
+import time
+
+import pytest
+
+from conftest import Gateway, Sim, free_port, wait_for
+
+SIZE = 200 * 1024
+
+
+@pytest.fixture
+def packages(workdir):
+    d = os.path.join(workdir, "packages")
+    os.makedirs(d)
+    return d
+
+
+def make_package(directory, name, size, seed=1):
+    data = random.Random(seed).randbytes(size)
+    with open(os.path.join(directory, name), "wb") as f:
+        f.write(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def fw_gateway(workdir, broker, mq, packages):
+    g = Gateway(workdir, broker.port)
+    g.extra = (f'firmware: {{ package_dir = "{packages}"; max_transfers = 2; retries = 3; '
+               f'pull_uri = "coap://127.0.0.1:{g.coap_port}"; }};')
+    g.start()
+    mq.wait_json("lwm2m/$gateway/gw-test/status", lambda j: j["status"] == "online")
+    yield g
+    g.stop()
+
+
+@pytest.fixture
+def sims(fw_gateway):
+    started = []
+
+    def make(prefix, args=()):
+        s = Sim(fw_gateway, prefix=prefix, args=list(args))
+        started.append(s)
+        s.wait(lambda e: e["event"] == "registered", what="registration")
+        return s
+    yield make
+    for s in started:
+        s.stop()
+
+
+def firmware_events(mq, ep):
+    out = []
+    for payload, _, _ in mq.all(f"lwm2m/{ep}/event"):
+        j = json.loads(payload)
+        if j.get("event") == "firmware":
+            out.append(j)
+    return out
+
+
+def final_event(mq, ep, timeout=30.0):
+    return mq.wait_json(f"lwm2m/{ep}/event",
+                        lambda j: j.get("event") == "firmware" and j.get("final"), timeout)
+
+
+def update(mq, ep, job, package, sha, method, **extra):
+    cmd = {"id": job, "op": "firmware-update", "package": package, "sha256": sha,
+           "method": method}
+    cmd.update(extra)
+    mq.publish(f"lwm2m/{ep}/command", cmd)
+    return mq.wait_json(f"lwm2m/{ep}/response", lambda j: j.get("id") == job)
+
+
+def states(mq, ep):
+    seen = []
+    for e in firmware_events(mq, ep):
+        if not seen or seen[-1] != e["state"]:
+            seen.append(e["state"])
+    return seen
+
+
+def test_push_200k_and_update(mq, packages, sims):
+    sha = make_package(packages, "fw-push.bin", SIZE)
+    sim = sims("push-")
+    ep = "push-0"
+    t0 = time.monotonic()
+    r = update(mq, ep, "job-push", "fw-push.bin", sha, "push")
+    assert r["status"] == "accepted" and r["ok"], r
+    got = sim.wait(lambda e: e["event"] == "firmware_received", timeout=30)
+    transfer = time.monotonic() - t0
+    assert got["method"] == "push" and got["bytes"] == SIZE and got["sha256"] == sha
+    final = final_event(mq, ep)
+    assert final["state"] == "success" and final["result"] == 1, final
+    assert final["result_text"] == "Firmware updated successfully"
+    assert states(mq, ep) == ["queued", "downloading", "downloaded", "updating", "success"]
+    retained = mq.wait_json(f"lwm2m/{ep}/firmware", lambda j: j["final"])
+    assert retained["job"] == "job-push" and retained["state"] == "success"
+    pct = [e["percent"] for e in firmware_events(mq, ep)
+           if e["state"] in ("downloading", "downloaded")]
+    assert pct[0] == 0 and pct[-1] == 100, pct
+    print(f"push of {SIZE} bytes: {transfer:.2f} s")
+
+
+def test_pull_200k_small_blocks(mq, packages, sims, fw_gateway):
+    sha = make_package(packages, "fw-pull.bin", SIZE, seed=2)
+    sim = sims("pull-", ["--block-size", "256"])  # the device asks for 256-byte blocks
+    ep = "pull-0"
+    t0 = time.monotonic()
+    r = update(mq, ep, "job-pull", "fw-pull.bin", sha, "pull")
+    assert r["status"] == "accepted", r
+    got = sim.wait(lambda e: e["event"] == "firmware_received", timeout=40)
+    transfer = time.monotonic() - t0
+    assert got["method"] == "pull" and got["bytes"] == SIZE and got["sha256"] == sha
+    assert got["blocks"] == SIZE // 256
+    final = final_event(mq, ep)
+    assert final["state"] == "success" and final["result"] == 1, final
+    pct = [e["percent"] for e in firmware_events(mq, ep)
+           if e["state"] == "downloading" and "percent" in e]
+    assert pct == sorted(pct) and pct[-1] == 100 and len(pct) >= 10, pct
+    assert "size" in final and final["size"] == SIZE
+    print(f"pull of {SIZE} bytes in 256-byte blocks: {transfer:.2f} s")
+
+
+def test_wrong_sha256_refused_before_any_transfer(mq, packages, sims):
+    make_package(packages, "fw.bin", 4096)
+    sim = sims("sha-")
+    ep = "sha-0"
+    r = update(mq, ep, "bad-sha", "fw.bin", "00" * 32, "push")
+    assert r["status"] == "error" and r["code"] == "4.00", r
+    assert "SHA-256 mismatch" in r["error"]
+    for bad, why in [({"package": "../fw.bin"}, "file name"), ({"sha256": "xyz"}, "64 hex"),
+                     ({"method": "ftp"}, "push"), ({"package": "missing.bin"}, "No such file")]:
+        cmd = {"id": "bad", "op": "firmware-update", "package": "fw.bin", "sha256": "00" * 32,
+               "method": "push"}
+        cmd.update(bad)
+        mq.publish(f"lwm2m/{ep}/command", cmd)
+        r = mq.wait_json(f"lwm2m/{ep}/response",
+                         lambda j, why=why: j.get("id") == "bad" and why in j.get("error", ""))
+        assert r["status"] == "error"
+    mq.publish(f"lwm2m/{ep}/command", b'{"op":"firmware-update",')  # not JSON: a plain error
+    time.sleep(0.5)  # give a wrongly started transfer the chance to show
+    assert not sim.find(lambda e: e["event"] in ("write", "firmware_received")
+                        or (e["event"] == "request" and e.get("path", "").startswith("/5")))
+    assert not firmware_events(mq, ep)
+
+
+def test_failed_update_reports_update_result(mq, packages, sims):
+    sha = make_package(packages, "fw-bad.bin", 8192, seed=3)
+    sim = sims("fail-")
+    ep = "fail-0"
+    sim.send(f"fwfail {ep} 8")
+    sim.wait(lambda e: e["event"] == "cmd_ok" and e["cmd"] == "fwfail")
+    assert update(mq, ep, "job-fail", "fw-bad.bin", sha, "push")["ok"]
+    final = final_event(mq, ep)
+    assert final["state"] == "failure" and final["result"] == 8, final
+    assert final["result_text"] == "Firmware update failed"
+    retained = mq.wait_json(f"lwm2m/{ep}/firmware", lambda j: j["final"])
+    assert retained["state"] == "failure" and retained["result"] == 8
+
+
+def test_queue_mode_device_across_wakeups(mq, packages, sims):
+    sha = make_package(packages, "fw-q.bin", 64 * 1024, seed=4)
+    sim = sims("q-", ["--queue", "--awake", "60", "--block-size", "128"])
+    ep = "q-0"
+    sim.send(f"sleep {ep}")
+    sim.wait(lambda e: e["event"] == "sleeping")
+    mq.wait_json(f"lwm2m/{ep}/state", lambda j: j["state"] == "sleeping", timeout=20)
+    assert update(mq, ep, "job-q", "fw-q.bin", sha, "pull")["ok"]
+    time.sleep(0.5)
+    assert not sim.find(lambda e: e["event"] == "firmware")  # asleep: the job waits
+    sim.send(f"wake {ep}")  # wake-up 1: observations, the URI, the download starts
+    mq.wait_json(f"lwm2m/{ep}/event", lambda j: j.get("event") == "firmware" and
+                 j.get("percent", 0) >= 20, timeout=30)
+    sim.send(f"sleep {ep}")  # cut in the middle of the download
+    wait_for(lambda: len(sim.find(lambda e: e["event"] == "sleeping")) >= 2, what="sleep 2")
+    assert not sim.find(lambda e: e["event"] == "firmware_received")
+    time.sleep(1.0)
+    sim.send(f"wake {ep}")  # wake-up 2: the download goes on where it stopped
+    got = sim.wait(lambda e: e["event"] == "firmware_received", timeout=40)
+    assert got["sha256"] == sha and got["blocks"] < 64 * 1024 // 128 + 1
+    final = final_event(mq, ep, timeout=30)
+    assert final["state"] == "success", final
+
+
+def test_gateway_restart_mid_transfer(mq, packages, sims, fw_gateway):
+    sha = make_package(packages, "fw-r.bin", SIZE, seed=5)
+    sim = sims("r-", ["--block-size", "128", "--ack-timeout", "500"])
+    ep = "r-0"
+    assert update(mq, ep, "job-r", "fw-r.bin", sha, "pull")["ok"]
+    mq.wait_json(f"lwm2m/{ep}/event", lambda j: j.get("event") == "firmware" and
+                 j.get("percent", 0) >= 10, timeout=30)
+    fw_gateway.kill()  # a crash in the middle of the transfer
+    assert not sim.find(lambda e: e["event"] == "firmware_received")
+    fw_gateway.start()
+    assert "firmware job job-r resumed in phase downloading" in fw_gateway.read_log()
+    got = sim.wait(lambda e: e["event"] == "firmware_received", timeout=60)
+    assert got["sha256"] == sha and got["bytes"] == SIZE
+    final = final_event(mq, ep, timeout=30)
+    assert final["state"] == "success" and final["job"] == "job-r", final
