@@ -322,8 +322,11 @@ static void apply(firmware_t *fw, fw_job_t *j, fw_action_t action)
         break;
     }
     if (j->m.phase != j->reported) {
+        /* Delivering and downloading are both "downloading" outside: deliver() and the
+         * served blocks report that progress. */
+        bool same = strcmp(reported_state(j->m.phase), reported_state(j->reported)) == 0;
         j->reported = j->m.phase;
-        if (j->m.phase != FW_DELIVERING)
+        if (!same && j->m.phase != FW_DELIVERING)
             progress(fw, j, j->m.phase == FW_DOWNLOADED ? 100 : -1, -1);
         if (!fw_phase_transfers(j->m.phase) && j->req.method == BRIDGE_FW_PUSH) {
             free(j->data); /* delivered */

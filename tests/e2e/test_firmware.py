@@ -127,6 +127,23 @@ def test_pull_200k_small_blocks(mq, packages, sims, fw_gateway):
     print(f"pull of {SIZE} bytes in 256-byte blocks: {transfer:.2f} s")
 
 
+@pytest.mark.parametrize("method,block", [("push", 64), ("pull", 16)])
+def test_devices_asking_for_smaller_blocks(mq, packages, sims, method, block):
+    sha = make_package(packages, f"fw-{method}-{block}.bin", 8 * 1024, seed=block)
+    sim = sims(f"b{block}-", ["--block-size", str(block)])
+    ep = f"b{block}-0"
+    assert update(mq, ep, "job-b", f"fw-{method}-{block}.bin", sha, method)["ok"]
+    got = sim.wait(lambda e: e["event"] == "firmware_received", timeout=30)
+    assert got["sha256"] == sha and got["bytes"] == 8 * 1024
+    if method == "push":  # the gateway's Block1 follows the 2.31's smaller size
+        nums = [e["block1"] for e in sim.find(lambda e: e["event"] == "request" and
+                                              e.get("path") == "/5/0/0" and "block1" in e)]
+        assert max(nums) == 8 * 1024 // block - 1, nums  # the last block, numbered in 64s
+    else:  # every block at the size the device asked for
+        assert got["blocks"] == 8 * 1024 // block
+    assert final_event(mq, ep)["state"] == "success"
+
+
 def test_wrong_sha256_refused_before_any_transfer(mq, packages, sims):
     make_package(packages, "fw.bin", 4096)
     sim = sims("sha-")
