@@ -151,6 +151,7 @@ int bridge_parse_firmware_command(bridge_t *b, const char *topic, const uint8_t 
         return 0;
     }
     req->cancel = strcmp(op, "firmware-cancel") == 0;
+    op = req->cancel ? "firmware-cancel" : "firmware-update"; /* j is released below */
     const char *id = get_string(j, "id");
     int rc = 0;
     if (id && strlen(id) >= sizeof(req->id)) {
