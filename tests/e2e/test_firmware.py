@@ -38,7 +38,9 @@ def fw_gateway(workdir, broker, mq, packages):
     g.start()
     mq.wait_json("lwm2m/$gateway/gw-test/status", lambda j: j["status"] == "online")
     yield g
-    g.stop()
+    assert g.stop() == 0
+    log = g.read_log()
+    assert "Sanitizer" not in log and "runtime error" not in log, log[-3000:]
 
 
 @pytest.fixture
