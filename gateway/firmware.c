@@ -328,8 +328,8 @@ static void apply(firmware_t *fw, fw_job_t *j, fw_action_t action)
         j->reported = j->m.phase;
         if (!same && j->m.phase != FW_DELIVERING)
             progress(fw, j, j->m.phase == FW_DOWNLOADED ? 100 : -1, -1);
-        if (!fw_phase_transfers(j->m.phase) && j->req.method == BRIDGE_FW_PUSH) {
-            free(j->data); /* delivered */
+        if (!fw_phase_transfers(j->m.phase)) {
+            free(j->data); /* delivered: memory is held by max_transfers jobs at most */
             j->data = NULL;
         }
         save(fw, j);
@@ -597,8 +597,8 @@ static void restore_job(void *ctx, const char *endpoint, const char *text)
     if (phase == FW_QUEUED)
         return;
     char err[512];
-    bool need_data = fw_phase_transfers(phase) || j->req.method == BRIDGE_FW_PULL;
-    if (need_data && load_package(fw, &j->req, &j->data, &j->size, err, sizeof(err)) < 0) {
+    if (fw_phase_transfers(phase) &&
+        load_package(fw, &j->req, &j->data, &j->size, err, sizeof(err)) < 0) {
         j->m.phase = FW_FAILURE;
         snprintf(j->m.error, sizeof(j->m.error), "%s", err);
         finish(fw, j);

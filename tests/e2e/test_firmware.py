@@ -146,6 +146,25 @@ def test_devices_asking_for_smaller_blocks(mq, packages, sims, method, block):
     assert final_event(mq, ep)["state"] == "success"
 
 
+def test_concurrent_transfers_limited(mq, packages, sims):
+    sha = make_package(packages, "fw-many.bin", 48 * 1024, seed=6)
+    sim = sims("many-", ["--count", "3", "--block-size", "64"])
+    wait_for(lambda: len(sim.find(lambda e: e["event"] == "registered")) == 3, what="3 devices")
+    for i in range(3):
+        assert update(mq, f"many-{i}", f"job-{i}", "fw-many.bin", sha, "pull")["ok"]
+    for i in range(3):
+        assert final_event(mq, f"many-{i}", timeout=40)["state"] == "success"
+    # firmware.max_transfers = 2: the third transfer starts only when one of the first two
+    # has left the transfer (downloaded).
+    first = {i: [e["ts"] for e in firmware_events(mq, f"many-{i}") if e["state"] == "downloading"]
+             for i in range(3)}
+    done = {i: min(e["ts"] for e in firmware_events(mq, f"many-{i}")
+                   if e["state"] == "downloaded") for i in range(3)}
+    starts = sorted((min(first[i]), i) for i in range(3))
+    last = starts[2][1]
+    assert starts[2][0] >= min(done[i] for i in range(3) if i != last), (starts, done)
+
+
 def test_wrong_sha256_refused_before_any_transfer(mq, packages, sims):
     make_package(packages, "fw.bin", 4096)
     sim = sims("sha-")
