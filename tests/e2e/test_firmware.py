@@ -7,6 +7,7 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 import time
 
 import pytest
@@ -241,3 +242,20 @@ def test_gateway_restart_mid_transfer(mq, packages, sims, fw_gateway):
     assert got["sha256"] == sha and got["bytes"] == SIZE
     final = final_event(mq, ep, timeout=30)
     assert final["state"] == "success" and final["job"] == "job-r", final
+
+
+def test_state_schema_migrates_to_2(workdir, broker, mq, packages):
+    """A state database of schema 1 (before firmware jobs) is migrated on start."""
+    g = Gateway(workdir, broker.port)
+    g.start()
+    assert g.stop() == 0
+    db = os.path.join(g.state_dir, "state.db")
+    with sqlite3.connect(db) as c:  # back to what a schema-1 gateway wrote
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 2
+        c.execute("DROP TABLE firmware_jobs")
+        c.execute("PRAGMA user_version = 1")
+    g.start()
+    assert g.stop() == 0
+    with sqlite3.connect(db) as c:
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert c.execute("SELECT count(*) FROM firmware_jobs").fetchone()[0] == 0
