@@ -166,6 +166,22 @@ def test_concurrent_transfers_limited(mq, packages, sims):
     assert starts[2][0] >= min(done[i] for i in range(3) if i != last), (starts, done)
 
 
+def test_lost_blocks_are_asked_for_again(mq, packages, sims):
+    sha = make_package(packages, "fw-lost.bin", 64 * 1024, seed=7)
+    sim = sims("lost-", ["--block-size", "128", "--ack-timeout", "300"])
+    ep = "lost-0"
+    # After the two Observes, the URI and some blocks, three answers (blocks) are lost.
+    sim.send(f"drop {ep} 3 40")
+    sim.wait(lambda e: e["event"] == "cmd_ok" and e["cmd"] == "drop")
+    assert update(mq, ep, "job-lost", "fw-lost.bin", sha, "pull")["ok"]
+    got = sim.wait(lambda e: e["event"] == "firmware_received", timeout=40)
+    assert got["sha256"] == sha and got["blocks"] == 64 * 1024 // 128
+    sim.send("stats")
+    stats = sim.wait(lambda e: e["event"] == "stats")
+    assert stats["dropped"] >= 3 and stats["retransmissions"] >= 1, stats
+    assert final_event(mq, ep)["state"] == "success"
+
+
 def test_wrong_sha256_refused_before_any_transfer(mq, packages, sims):
     make_package(packages, "fw.bin", 4096)
     sim = sims("sha-")

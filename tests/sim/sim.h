@@ -238,7 +238,9 @@ struct sim_device {
         int64_t retry_at; /* ask for the block again then; 0 none */
         uint64_t blocks;  /* blocks received */
     } fw;
-    int fw_fail_result; /* fwfail: the next Execute Update ends with this Update Result; 0 none */
+    int fw_fail_result;  /* fwfail: the next Execute Update ends with this Update Result; 0 none */
+    uint32_t drop_next;  /* `drop`: datagrams still to lose on receipt */
+    uint32_t drop_after; /* ... after letting this many more through */
 
     /* Scheduling: the earliest of the deadlines above, and the heap slot. */
     int64_t deadline;

@@ -579,7 +579,11 @@ void sim_transport_datagram(sim_device_t *dev, const sim_addr_t *peer, const uin
 {
     dev->rx++;
     sim_transport_trace(dev, "rx", data, len);
-    if (dev->asleep) {
+    if (!dev->asleep && dev->drop_next > 0 && dev->drop_after > 0) {
+        dev->drop_after--;
+    } else if (dev->asleep || dev->drop_next > 0) {
+        if (!dev->asleep)
+            dev->drop_next--; /* `drop`: a datagram lost on the way */
         dev->dropped++;
         return;
     }
