@@ -463,21 +463,22 @@ static fw_outcome_t outcome_of(const lwm2m_result_t *r)
     return r->code >= 200 && r->code < 300 ? FW_OK : FW_REFUSED;
 }
 
-/* Feeds the State and Update Result values in nodes to the machine. */
+/* Feeds the State and Update Result values in nodes to the machine; the job may finish (and
+ * be freed) on the way. */
 static void device_values(firmware_t *fw, fw_job_t *j, const lwm2m_nodes_t *nodes)
 {
-    for (size_t i = 0; nodes && i < nodes->count && fw->jobs; i++) {
+    char endpoint[sizeof(j->req.endpoint)];
+    memcpy(endpoint, j->req.endpoint, sizeof(endpoint));
+    for (size_t i = 0; nodes && i < nodes->count; i++) {
         const lwm2m_node_t *n = &nodes->items[i];
         if (n->path.depth < 3 || n->path.id[0] != 5 || n->value.type != LWM2M_TYPE_INTEGER)
             continue;
         int v = (int)n->value.u.integer;
         if (n->path.id[2] == 3)
-            log_debug("%s: firmware State %d", j->req.endpoint, v);
-        if (n->path.id[2] == 3)
             apply(fw, j, fw_machine_device(&j->m, v, -1));
         else if (n->path.id[2] == 5)
             apply(fw, j, fw_machine_device(&j->m, -1, v));
-        if (find_job(fw, j->req.endpoint) != j)
+        if (find_job(fw, endpoint) != j)
             return; /* finished */
     }
 }
