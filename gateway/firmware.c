@@ -398,6 +398,14 @@ static void command(firmware_t *fw, const bridge_fw_request_t *req)
         }
         bridge_firmware_response(fw->app->bridge, req, 0, NULL, wall(), &out);
         app_publish(fw->app, &out);
+        if (j->m.phase >= FW_DELIVERING && j->m.phase <= FW_DOWNLOADED) {
+            /* An empty Package URI resets the device's firmware state machine to Idle (works
+             * for push and pull devices alike, unlike Cancel /5/0/10 which is 1.2 only). */
+            lwm2m_node_t empty = {.path = lwm2m_path_make(3, 5, 0, 1, 0),
+                                  .value = lwm2m_value_bytes(LWM2M_TYPE_STRING, "", 0)};
+            request(fw, j, LWM2M_REQ_WRITE_REPLACE, 1, &empty, 0);
+        }
+        log_info("%s: firmware job %s cancelled", j->req.endpoint, j->req.id);
         apply(fw, j, fw_machine_cancel(&j->m));
         return;
     }

@@ -243,6 +243,28 @@ def test_queue_mode_device_across_wakeups(mq, packages, sims):
     assert final["state"] == "success", final
 
 
+def test_cancel_while_the_device_sleeps(mq, packages, sims):
+    sha = make_package(packages, "fw-c.bin", 16 * 1024, seed=8)
+    sim = sims("c-", ["--queue", "--awake", "60"])
+    ep = "c-0"
+    sim.send(f"sleep {ep}")
+    mq.wait_json(f"lwm2m/{ep}/state", lambda j: j["state"] == "sleeping", timeout=20)
+    assert update(mq, ep, "job-c", "fw-c.bin", sha, "push")["ok"]
+    mq.publish(f"lwm2m/{ep}/command", {"id": "job-c", "op": "firmware-cancel"})
+    r = mq.wait_json(f"lwm2m/{ep}/response", lambda j: j.get("op") == "firmware-cancel")
+    assert r["status"] == "accepted", r
+    final = final_event(mq, ep)
+    assert final["state"] == "cancelled" and final["error"] == "cancelled by command", final
+    mq.publish(f"lwm2m/{ep}/command", {"id": "job-c", "op": "firmware-cancel"})
+    r = mq.wait_json(f"lwm2m/{ep}/response", lambda j: j.get("op") == "firmware-cancel" and
+                     j["status"] == "error")
+    assert r["code"] == "4.04"
+    sim.send(f"wake {ep}")
+    sim.wait(lambda e: e["event"] == "updated")
+    time.sleep(0.5)  # what was queued for the device would arrive now
+    assert not sim.find(lambda e: e["event"] == "firmware_received")
+
+
 def test_gateway_restart_mid_transfer(mq, packages, sims, fw_gateway):
     sha = make_package(packages, "fw-r.bin", SIZE, seed=5)
     sim = sims("r-", ["--block-size", "128", "--ack-timeout", "500"])
