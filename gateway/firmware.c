@@ -35,6 +35,7 @@ struct firmware {
     app_t *app;
     fw_job_t *jobs; /* in the order they were started */
     int timer;
+    bool starting; /* inside start_transfers */
 };
 
 static int64_t wall(void)
@@ -251,31 +252,38 @@ static void start_delivery(firmware_t *fw, fw_job_t *j)
         deliver(fw, j);
 }
 
+/* Starts queued jobs, oldest first, while fewer than firmware.max_transfers transfer. Not
+ * re-entered: what a started job triggers is counted in the next round of the loop. */
 static void start_transfers(firmware_t *fw)
 {
-    int busy = 0;
-    for (fw_job_t *j = fw->jobs; j; j = j->next)
-        busy += fw_phase_transfers(j->m.phase);
-    for (fw_job_t *j = fw->jobs; j && busy < conf(fw)->firmware.max_transfers; j = j->next) {
-        if (j->m.phase != FW_QUEUED)
-            continue;
-        char err[512];
-        int rc = load_package(fw, &j->req, &j->data, &j->size, err, sizeof(err));
-        if (rc < 0) {
-            j->m.phase = FW_FAILURE;
-            snprintf(j->m.error, sizeof(j->m.error), "%s", err);
-            finish(fw, j);
-            start_transfers(fw); /* the list changed */
-            return;
+    if (fw->starting)
+        return;
+    fw->starting = true;
+    for (;;) {
+        int busy = 0;
+        fw_job_t *next = NULL;
+        for (fw_job_t *j = fw->jobs; j; j = j->next) {
+            busy += fw_phase_transfers(j->m.phase);
+            if (!next && j->m.phase == FW_QUEUED)
+                next = j;
         }
-        if (j->req.method == BRIDGE_FW_PULL && !j->token[0]) {
+        if (!next || busy >= conf(fw)->firmware.max_transfers)
+            break;
+        char err[512];
+        if (load_package(fw, &next->req, &next->data, &next->size, err, sizeof(err)) < 0) {
+            next->m.phase = FW_FAILURE;
+            snprintf(next->m.error, sizeof(next->m.error), "%s", err);
+            finish(fw, next);
+            continue;
+        }
+        if (next->req.method == BRIDGE_FW_PULL && !next->token[0]) {
             uint8_t t[16];
             app_random(t, sizeof(t));
-            hex(t, sizeof(t), j->token);
+            hex(t, sizeof(t), next->token);
         }
-        busy++;
-        apply(fw, j, fw_machine_start(&j->m));
+        apply(fw, next, fw_machine_start(&next->m));
     }
+    fw->starting = false;
 }
 
 static void finish(firmware_t *fw, fw_job_t *j)
