@@ -265,6 +265,20 @@ def test_cancel_while_the_device_sleeps(mq, packages, sims):
     assert not sim.find(lambda e: e["event"] == "firmware_received")
 
 
+def test_job_times_out_when_the_device_never_wakes(mq, packages, sims):
+    sha = make_package(packages, "fw-t.bin", 4096, seed=9)
+    sim = sims("t-", ["--queue", "--awake", "60"])
+    ep = "t-0"
+    sim.send(f"sleep {ep}")
+    mq.wait_json(f"lwm2m/{ep}/state", lambda j: j["state"] == "sleeping", timeout=20)
+    t0 = time.monotonic()
+    assert update(mq, ep, "job-t", "fw-t.bin", sha, "push", timeout=10)["ok"]
+    final = final_event(mq, ep, timeout=40)
+    assert final["state"] == "failure" and "timed out" in final["error"], final
+    assert time.monotonic() - t0 >= 9.5
+    assert "result" not in final
+
+
 def test_gateway_restart_mid_transfer(mq, packages, sims, fw_gateway):
     sha = make_package(packages, "fw-r.bin", SIZE, seed=5)
     sim = sims("r-", ["--block-size", "128", "--ack-timeout", "500"])
