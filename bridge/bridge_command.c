@@ -389,7 +389,7 @@ static int parse_set(bridge_t *b, const char *path_text, const uint8_t *payload,
 }
 
 /* Splits {root}/{ep}/{rest}; returns 0 when the topic isn't under our root. */
-static int split_topic(const bridge_t *b, const char *topic, char *level, size_t level_size,
+int bridge_split_topic(const bridge_t *b, const char *topic, char *level, size_t level_size,
                        const char **rest)
 {
     size_t rl = strlen(b->config.root);
@@ -430,7 +430,7 @@ int bridge_parse_command(bridge_t *b, const char *topic, const uint8_t *payload,
     char level[3 * LWM2M_ENDPOINT_MAX + 1], op[32] = "", err[256] = "";
     const char *rest;
     memset(cmd, 0, sizeof(*cmd));
-    if (!split_topic(b, topic, level, sizeof(level), &rest))
+    if (!bridge_split_topic(b, topic, level, sizeof(level), &rest))
         return 0;
     bool is_command = strcmp(rest, "command") == 0;
     bool is_set = strncmp(rest, "set/", 4) == 0, is_exec = strncmp(rest, "execute/", 8) == 0;

@@ -39,6 +39,9 @@ void bridge_event(bridge_t *b, const char *endpoint, const char *event, json_obj
                   int64_t wall_ms, bridge_out_t *out);
 void bridge_data(bridge_t *b, const lwm2m_registration_t *reg, const lwm2m_nodes_t *nodes,
                  const char *source, int64_t wall_ms, bridge_out_t *out);
+/* Splits "{root}/{level}/{rest}": 1 with the endpoint level and the rest, 0 when not ours. */
+int bridge_split_topic(const bridge_t *b, const char *topic, char *level, size_t level_size,
+                       const char **rest);
 /* The command for auto-observe rule number `index`. */
 int bridge_rule_command(bridge_t *b, const char *endpoint, const bridge_rule_t *rule, size_t index,
                         bridge_command_t *cmd);

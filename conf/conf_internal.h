@@ -76,6 +76,7 @@ int conf_check_id(const char *value, char *why, size_t why_len);
 int conf_check_file(const char *value, char *why, size_t why_len);
 int conf_check_dir(const char *value, char *why, size_t why_len);
 int conf_check_uri(const char *value, char *why, size_t why_len);
+int conf_check_coap_uri(const char *value, char *why, size_t why_len);
 int conf_check_topic_root(const char *value, char *why, size_t why_len);
 int conf_check_topic_prefix(const char *value, char *why, size_t why_len);
 int conf_check_lwm2m_path(const char *value, char *why, size_t why_len);

@@ -265,6 +265,23 @@ const conf_key_t conf_schema[] = {
         "How long a command may wait for a sleeping device when it gives no ttl; 0 = "
         "lwm2m.queue.ttl."),
 
+    GROUP("firmware", "Firmware updates of devices (object 5), started by MQTT commands."),
+    STR("firmware.package_dir", firmware.package_dir, 0, PATH_MAX_LEN, "", CONF_F_PATH, NULL,
+        "Directory of firmware packages a command may name (plain file names only); \"\" = "
+        "state_dir/firmware."),
+    INT("firmware.max_package_size", firmware.max_package_size, 16, 67108864, "4194304",
+        "Largest package accepted, bytes (push also needs lwm2m.max_payload >= its size)."),
+    INT("firmware.max_transfers", firmware.max_transfers, 1, 10000, "4",
+        "Package transfers in progress at once; more jobs wait their turn."),
+    INT("firmware.timeout", firmware.timeout, 10, 2592000, "86400",
+        "Default job timeout (command's \"timeout\"), seconds: a job not finished by then "
+        "fails."),
+    INT("firmware.retries", firmware.retries, 0, 100, "3",
+        "Times a failed delivery (timeout, lost request) is retried before the job fails."),
+    STR("firmware.pull_uri", firmware.pull_uri, 0, 255, "", 0, conf_check_coap_uri,
+        "Base URI devices pull packages from, this gateway's CoAP(S) address as the devices "
+        "reach it, e.g. \"coap://192.0.2.1:5683\"; \"\" = pull delivery refused."),
+
     {.key = "observe",
      .type = CONF_RULES,
      .holds = CONF_LIST_OBSERVE,

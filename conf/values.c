@@ -132,6 +132,23 @@ static int check_host(const char *host, size_t len, char *why, size_t why_len)
 }
 
 /* scheme://host[:port][/path], path only for WebSockets; host a name, IPv4 or [IPv6]. */
+/* firmware.pull_uri: "coap://host[:port]" or "coaps://..."; no path, query or credentials. */
+int conf_check_coap_uri(const char *value, char *why, size_t why_len)
+{
+    if (value[0] == '\0')
+        return 0;
+    const char *auth = NULL;
+    if (strncmp(value, "coap://", 7) == 0)
+        auth = value + 7;
+    else if (strncmp(value, "coaps://", 8) == 0)
+        auth = value + 8;
+    else
+        return fail(why, why_len, "expected coap://host[:port] or coaps://host[:port]");
+    if (auth[0] == '\0' || strpbrk(auth, "/?#@ "))
+        return fail(why, why_len, "expected coap://host[:port] (no path, query or user)");
+    return 0;
+}
+
 int conf_check_uri(const char *value, char *why, size_t why_len)
 {
     if (value[0] == '\0')

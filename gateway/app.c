@@ -432,6 +432,11 @@ int app_start(app_t *app, const char *config_path, lmg_conf_t *conf)
     app->restoring = true;
     restore_state(app);
     app->restoring = false;
+    app->fw = firmware_new(app);
+    if (!app->fw) {
+        log_error("firmware: out of memory");
+        return -1;
+    }
     return 0;
 }
 
@@ -532,6 +537,8 @@ static void flush_mqtt(app_t *app, int timeout_ms)
 
 void app_stop(app_t *app)
 {
+    firmware_free(app->fw); /* first: the jobs stay as persisted, the last results are ignored */
+    app->fw = NULL;
     if (app->server && app->mqtt) {
         /* In-flight requests end as cancelled (their responses are published), then the
          * retained status says offline, then the MQTT client flushes what it can. */

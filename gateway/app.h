@@ -9,6 +9,7 @@
 #include "binding.h"
 #include "bridge/bridge.h"
 #include "conf/config.h"
+#include "firmware.h"
 #include "loop.h"
 #include "lwm2m/coap_transport.h"
 #include "lwm2m/server.h"
@@ -33,6 +34,7 @@ typedef struct app {
     bridge_rule_t *rules; /* built from conf->observe */
     size_t rule_count;
     state_t *state;
+    firmware_t *fw; /* firmware update jobs */
     int server_timer, coap_timer, stats_timer, watchdog_timer;
     int64_t watchdog_ms;
     int64_t started_wall_ms;

@@ -77,6 +77,7 @@ static void on_registered(void *ctx, const lwm2m_registration_t *reg, bool repla
     app_publish(app, &out);
     app_device_subscriptions(app, reg->endpoint, true);
     app_observe_device(app, reg);
+    firmware_on_registered(app->fw, reg);
 }
 
 /* An auto-observe rule whose observation isn't there (it failed, or the device forgot it) is
@@ -137,6 +138,8 @@ static void on_result(void *ctx, const lwm2m_registration_t *reg, const lwm2m_re
     app_t *app = ctx;
     bridge_out_t out = {0};
     bind_submitting(app, result->request_id);
+    if (firmware_on_result(app->fw, reg, result))
+        return;
     if (result->status != LWM2M_RESULT_RESPONSE)
         log_info("%s: %s #%llu: %s%s%s", reg->endpoint, lwm2m_req_type_name(result->type),
                  (unsigned long long)result->request_id, lwm2m_result_status_name(result->status),
@@ -154,6 +157,7 @@ static void on_notify(void *ctx, const lwm2m_registration_t *reg, uint64_t reque
     app_t *app = ctx;
     bridge_out_t out = {0};
     app->counters.notifications++;
+    firmware_on_notify(app->fw, reg, request_id, nodes);
     bridge_notify(app->bridge, reg, request_id, nodes, wall(), &out);
     app_publish(app, &out);
 }
@@ -316,6 +320,8 @@ static void on_message(app_t *app, const mqtt_event_t *ev)
 {
     bridge_command_t cmd;
     bridge_out_t out = {0};
+    if (app->fw && firmware_on_mqtt(app->fw, ev->topic, ev->payload, ev->len))
+        return;
     memset(&cmd, 0, sizeof(cmd));
     int rc = bridge_parse_command(app->bridge, ev->topic, ev->payload, ev->len, ev->response_topic,
                                   ev->correlation, ev->correlation_len, &cmd, &out, loop_wall_ms());

@@ -31,6 +31,9 @@ static const char *const migrations[] = {
     "CREATE TABLE observations ("
     " endpoint TEXT NOT NULL, paths TEXT NOT NULL, attributes TEXT NOT NULL,"
     " origin TEXT NOT NULL, PRIMARY KEY (endpoint, paths));",
+    /* 1 -> 2: firmware update jobs (gateway/firmware.c), one per endpoint. */
+    "CREATE TABLE firmware_jobs ("
+    " endpoint TEXT PRIMARY KEY, job TEXT NOT NULL, updated_at INTEGER NOT NULL);",
 };
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
@@ -358,6 +361,45 @@ int state_load_observations(state_t *state, const char *endpoint,
             .origin = (const char *)sqlite3_column_text(st, 3),
         };
         fn(ctx, &obs);
+        count++;
+    }
+    sqlite3_finalize(st);
+    return count;
+}
+
+int state_save_firmware_job(state_t *state, const char *endpoint, const char *job, int64_t wall_ms)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(state->db, "INSERT OR REPLACE INTO firmware_jobs VALUES (?1,?2,?3)", -1,
+                           &st, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, job, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, wall_ms);
+    return step_done(st);
+}
+
+int state_delete_firmware_job(state_t *state, const char *endpoint)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(state->db, "DELETE FROM firmware_jobs WHERE endpoint = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_TRANSIENT);
+    return step_done(st);
+}
+
+int state_load_firmware_jobs(state_t *state,
+                             void (*fn)(void *ctx, const char *endpoint, const char *job),
+                             void *ctx)
+{
+    sqlite3_stmt *st;
+    int count = 0;
+    if (sqlite3_prepare_v2(state->db, "SELECT endpoint, job FROM firmware_jobs ORDER BY updated_at",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -EIO;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
         count++;
     }
     sqlite3_finalize(st);

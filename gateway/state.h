@@ -11,7 +11,7 @@
 
 #include "lwm2m/server.h"
 
-#define STATE_SCHEMA_VERSION 1
+#define STATE_SCHEMA_VERSION 2
 
 typedef struct state state_t;
 
@@ -65,5 +65,13 @@ int state_delete_observations(state_t *state, const char *endpoint);
 /* Calls fn for each intent of `endpoint` (every endpoint when NULL). */
 int state_load_observations(state_t *state, const char *endpoint,
                             void (*fn)(void *ctx, const state_observation_t *obs), void *ctx);
+
+/* Firmware update jobs (schema 2): one per endpoint, the job as JSON text written and read by
+ * gateway/firmware.c; the text is only valid during the call. */
+int state_save_firmware_job(state_t *state, const char *endpoint, const char *job, int64_t wall_ms);
+int state_delete_firmware_job(state_t *state, const char *endpoint);
+int state_load_firmware_jobs(state_t *state,
+                             void (*fn)(void *ctx, const char *endpoint, const char *job),
+                             void *ctx);
 
 #endif

@@ -41,6 +41,7 @@ struct coap_transport {
     size_t rpk_pem_len;
     coap_bin_const_t psk_reply;    /* what the PSK callback returns (libcoap copies it) */
     session_identity_t identities; /* list head */
+    coap_transport_download_handler_t download; /* GET /fw/<name> */
     /* bootstrap (coap_bootstrap.c) */
     coap_transport_bootstrap_handler_t bootstrap;
     struct bs_run *bs_runs; /* sequences in progress */

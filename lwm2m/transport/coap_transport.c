@@ -273,6 +273,57 @@ static int path_segment(const coap_pdu_t *pdu, int index, char *buf, size_t size
     return -1;
 }
 
+void coap_transport_set_download_handler(coap_transport_t *t,
+                                         const coap_transport_download_handler_t *handler)
+{
+    if (handler)
+        t->download = *handler;
+    else
+        memset(&t->download, 0, sizeof(t->download));
+}
+
+/* GET /fw/<name>: one block of the content per request, at the size the device asks for
+ * (SZX 0..6; 1024 bytes without a Block2 option). Stateless: the block number alone says where,
+ * so a lost block is simply asked for again, also after a restart of the gateway. */
+static void handle_download(coap_session_t *session, const coap_pdu_t *request,
+                            coap_pdu_t *response, const char *name)
+{
+    coap_transport_t *t = coap_transport_of(session);
+    size_t len = 0;
+    const uint8_t *data =
+        t->download.lookup ? t->download.lookup(t->download.ctx, name, &len) : NULL;
+    if (!data) {
+        set_code(response, 404);
+        return;
+    }
+    coap_block_t want;
+    unsigned szx = 6, num = 0;
+    if (coap_get_block(request, COAP_OPTION_BLOCK2, &want)) {
+        num = want.num;
+        szx = want.szx < 6 ? want.szx : 6;
+    }
+    size_t size = (size_t)1 << (szx + 4);
+    size_t offset = (size_t)num * size;
+    if (offset >= len && !(len == 0 && num == 0)) {
+        set_code(response, 402); /* past the end (RFC 7959 section 2.4) */
+        return;
+    }
+    size_t n = len - offset < size ? len - offset : size;
+    bool more = offset + n < len;
+    uint8_t buf[8];
+    set_code(response, 205);
+    coap_add_option(response, COAP_OPTION_CONTENT_FORMAT,
+                    coap_encode_var_safe(buf, sizeof(buf), LWM2M_CF_OPAQUE), buf);
+    coap_add_option(response, COAP_OPTION_BLOCK2,
+                    coap_encode_var_safe(buf, sizeof(buf), num << 4 | (more ? 8u : 0u) | szx), buf);
+    if (num == 0)
+        coap_add_option(response, COAP_OPTION_SIZE2,
+                        coap_encode_var_safe(buf, sizeof(buf), (unsigned)len), buf);
+    coap_add_data(response, n, data + offset);
+    if (t->download.served)
+        t->download.served(t->download.ctx, name, offset, n, len);
+}
+
 static void handle_any(coap_resource_t *resource, coap_session_t *session,
                        const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response)
 {
@@ -293,6 +344,8 @@ static void handle_any(coap_resource_t *resource, coap_session_t *session,
         set_code(response, 405);
         return;
     }
+    if (n1 > 0 && strcmp(first, "fw") == 0 && n2 > 0 && !deeper && method == COAP_REQUEST_CODE_GET)
+        return handle_download(session, request, response, second);
     if (n1 > 0 && strcmp(first, "bs") == 0 && n2 < 0 && method == COAP_REQUEST_CODE_POST)
         return coap_bs_request(coap_transport_of(session), session, request, response);
     if (n1 > 0 && strcmp(first, "dp") == 0 && n2 < 0) {

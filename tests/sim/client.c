@@ -239,6 +239,7 @@ void sim_client_wake(sim_device_t *dev, uint32_t awake_s)
     } else {
         sim_client_register(dev);
     }
+    sim_fw_resume(dev); /* a download cut by sleep goes on at the block it lacks */
 }
 
 void sim_client_activity(sim_device_t *dev, int64_t now)
@@ -277,6 +278,9 @@ void sim_client_on_response(sim_device_t *dev, sim_exchange_t *ex, const sim_msg
     int64_t now = sim_now_ms();
     uint8_t c = msg->code;
     switch (ex->kind) {
+    case SIM_EX_DOWNLOAD:
+        sim_fw_on_response(dev, msg);
+        return;
     case SIM_EX_REGISTER:
         if (c == SIM_CODE(2, 1)) {
             sim_on_registered(dev, msg);
@@ -327,6 +331,10 @@ void sim_client_on_response(sim_device_t *dev, sim_exchange_t *ex, const sim_msg
 void sim_client_on_failure(sim_device_t *dev, sim_exchange_t *ex, const char *why)
 {
     int64_t now = sim_now_ms();
+    if (ex->kind == SIM_EX_DOWNLOAD) {
+        sim_fw_on_failure(dev, why);
+        return;
+    }
     static const char *const names[] = {
         "register_failed", "update_failed", "deregistered", "send_result", "", "",
         "flood_response"};
@@ -361,6 +369,7 @@ void sim_client_tick(sim_device_t *dev, int64_t now)
 {
     if (dev->action && dev->action_at <= now)
         sim_client_run_action(dev);
+    sim_fw_tick(dev, now);
     if (dev->reg == SIM_REG_REGISTERED && dev->update_at && dev->update_at <= now) {
         if (dev->asleep) {
             dev->asleep = false;
@@ -395,6 +404,7 @@ int64_t sim_client_deadline(const sim_device_t *dev)
         dev->reg == SIM_REG_REGISTERED ? dev->update_at : 0,
         dev->reg == SIM_REG_IDLE ? dev->retry_at : 0,
         dev->reboot_at,
+        sim_fw_deadline(dev) == INT64_MAX ? 0 : sim_fw_deadline(dev),
         dev->queue && !dev->asleep && dev->reg == SIM_REG_REGISTERED ? dev->sleep_at : 0,
         dev->sim->opt.drift_s && dev->reg == SIM_REG_REGISTERED
             ? (dev->drift_at ? dev->drift_at : 1)

@@ -196,6 +196,7 @@ static void sim_free_devices(sim_t *sim)
         sim_transport_free(dev);
         sim_transport_close(dev);
         sim_block_free(dev);
+        sim_fw_free(dev);
         sim_attrs_free(dev);
         sim_store_clear(&dev->store);
     }

@@ -175,7 +175,7 @@ static int64_t sim_get_int(sim_device_t *dev, uint16_t o, uint16_t i, uint16_t r
     return v && (v->type == LWM2M_TYPE_INTEGER || v->type == LWM2M_TYPE_TIME) ? v->u.integer : dflt;
 }
 
-static void sim_firmware_state(sim_device_t *dev, int64_t state, int64_t result)
+void sim_firmware_state(sim_device_t *dev, int64_t state, int64_t result)
 {
     sim_update(dev, 5, 0, 3, lwm2m_value_integer(state));
     sim_update(dev, 5, 0, 5, lwm2m_value_integer(result));
@@ -223,9 +223,13 @@ void sim_client_after_write(sim_device_t *dev, const lwm2m_path_t *path)
         dev->action_at = sim_now_ms() + SIM_ACTION_DELAY_MS;
     } else if (o == 3 && r == 13 && v && v->type == LWM2M_TYPE_TIME) {
         dev->time_offset = v->u.integer - (int64_t)time(NULL);
-    } else if (o == 5 && (r == 0 || r == 1) && v) {
-        bool empty = v->u.bytes.len == 0;
-        sim_firmware_state(dev, empty ? 0 : 2, 0);
+    } else if (o == 5 && r == 0 && v) {
+        if (v->u.bytes.len == 0)
+            sim_firmware_state(dev, 0, 0);
+        else
+            sim_fw_received(dev, "push", v->u.bytes.data, v->u.bytes.len);
+    } else if (o == 5 && r == 1 && v) {
+        sim_fw_pull(dev, (const char *)v->u.bytes.data, v->u.bytes.len);
     } else if (o >= 3300 && o < 3400 && r == 5700) {
         sim_sensor_changed(dev, path);
     }
@@ -297,6 +301,11 @@ void sim_client_run_action(sim_device_t *dev)
         char version[64] = "1.0.1";
         if (v && v->u.bytes.len > 0 && v->u.bytes.len < sizeof(version))
             snprintf(version, sizeof(version), "%s", (const char *)v->u.bytes.data);
+        if (dev->fw_fail_result) { /* fwfail: back to Downloaded with the failure */
+            sim_firmware_state(dev, 2, dev->fw_fail_result);
+            dev->fw_fail_result = 0;
+            return;
+        }
         sim_update(dev, 3, 0, 3, sim_str(version));
         sim_firmware_state(dev, 0, 1);
         dev->update_objects = true;

@@ -67,6 +67,7 @@ typedef enum sim_exchange_kind {
     SIM_EX_NOTIFY,
     SIM_EX_SEPARATE, /* a separate (delayed) CON response */
     SIM_EX_FLOOD,    /* one of a burst of Register requests */
+    SIM_EX_DOWNLOAD, /* a Block2 GET of a firmware package (pull) */
 } sim_exchange_kind_t;
 
 /* One outgoing message that expects an ACK and/or a response. */
@@ -225,6 +226,21 @@ struct sim_device {
     sim_block1_t block1;
     sim_block2_t block2;
     int64_t drift_at;
+
+    /* Firmware (firmware.c): a pull download in progress, the next Update's failure. */
+    struct {
+        bool active;
+        sim_addr_t peer;
+        char path[256]; /* Uri-Path of the package, "/fw/abc" */
+        lwm2m_buf_t data;
+        uint8_t szx;
+        unsigned tries;   /* failed attempts at the current block */
+        int64_t retry_at; /* ask for the block again then; 0 none */
+        uint64_t blocks;  /* blocks received */
+    } fw;
+    int fw_fail_result;  /* fwfail: the next Execute Update ends with this Update Result; 0 none */
+    uint32_t drop_next;  /* `drop`: datagrams still to lose on receipt */
+    uint32_t drop_after; /* ... after letting this many more through */
 
     /* Scheduling: the earliest of the deadlines above, and the heap slot. */
     int64_t deadline;
@@ -426,6 +442,21 @@ void sim_client_run_action(sim_device_t *dev);
 int sim_objects_init(sim_device_t *dev);
 /* Default values for an instance the server creates. */
 void sim_objects_instance_defaults(sim_device_t *dev, uint16_t obj, uint16_t inst);
+
+/* firmware.c */
+/* /5/0/1 was written: download from uri (empty: cancel). */
+void sim_fw_pull(sim_device_t *dev, const char *uri, size_t len);
+/* The package arrived (push or pull): State 2 and a firmware_received event with its SHA-256. */
+void sim_fw_received(sim_device_t *dev, const char *method, const uint8_t *data, size_t len);
+void sim_fw_on_response(sim_device_t *dev, const sim_msg_t *msg);
+void sim_fw_on_failure(sim_device_t *dev, const char *why);
+/* Asks for the next block again after a wake-up or a retry delay. */
+void sim_fw_resume(sim_device_t *dev);
+void sim_fw_tick(sim_device_t *dev, int64_t now);
+int64_t sim_fw_deadline(const sim_device_t *dev);
+void sim_fw_free(sim_device_t *dev);
+/* objects.c: State and Update Result, with a firmware event. */
+void sim_firmware_state(sim_device_t *dev, int64_t state, int64_t result);
 
 /* shared_socket.c */
 int sim_shared_open(sim_t *sim, const sim_addr_t *base);

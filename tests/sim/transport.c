@@ -108,7 +108,7 @@ int sim_transport_send(sim_device_t *dev, const sim_addr_t *peer, const uint8_t 
 static bool sim_is_client_request(sim_exchange_kind_t kind)
 {
     return kind == SIM_EX_REGISTER || kind == SIM_EX_UPDATE || kind == SIM_EX_DEREGISTER ||
-           kind == SIM_EX_SEND;
+           kind == SIM_EX_SEND || kind == SIM_EX_DOWNLOAD;
 }
 
 static int64_t sim_initial_interval(const sim_device_t *dev)
@@ -579,7 +579,11 @@ void sim_transport_datagram(sim_device_t *dev, const sim_addr_t *peer, const uin
 {
     dev->rx++;
     sim_transport_trace(dev, "rx", data, len);
-    if (dev->asleep) {
+    if (!dev->asleep && dev->drop_next > 0 && dev->drop_after > 0) {
+        dev->drop_after--;
+    } else if (dev->asleep || dev->drop_next > 0) {
+        if (!dev->asleep)
+            dev->drop_next--; /* `drop`: a datagram lost on the way */
         dev->dropped++;
         return;
     }

@@ -187,6 +187,14 @@ typedef struct lmg_conf {
         int default_timeout;     /* seconds */
         int default_ttl;         /* seconds */
     } bridge;
+    struct {
+        char *package_dir;    /* "" = state_dir/firmware */
+        int max_package_size; /* bytes */
+        int max_transfers;
+        int timeout; /* seconds */
+        int retries;
+        char *pull_uri; /* "" = no pull */
+    } firmware;
     lmg_conf_observe_t *observe;
     size_t observe_count;
 } lmg_conf_t;

@@ -77,6 +77,20 @@ typedef struct coap_transport_bootstrap_handler {
 void coap_transport_set_bootstrap_handler(coap_transport_t *t,
                                           const coap_transport_bootstrap_handler_t *handler);
 
+/* Content the gateway serves itself (firmware pull): GET /fw/<name> over CoAP or CoAPS,
+ * answered block by block (Block2, the size the device asks for, 16..1024 bytes, 1024 when it
+ * asks for none; any block in any order, so a device resumes where it wants). `lookup` returns
+ * the content, borrowed until the handler is called again or changed, or NULL (4.04); `served`
+ * (may be NULL) reports each block answered, for progress. */
+typedef struct coap_transport_download_handler {
+    const uint8_t *(*lookup)(void *ctx, const char *name, size_t *ret_len);
+    void (*served)(void *ctx, const char *name, size_t offset, size_t len, size_t total);
+    void *ctx;
+} coap_transport_download_handler_t;
+/* NULL lookup = nothing served (GET /fw/... gets 4.04). The struct is copied. */
+void coap_transport_set_download_handler(coap_transport_t *t,
+                                         const coap_transport_download_handler_t *handler);
+
 /* The DTLS backend libcoap was built with ("GnuTLS 3.7.9", "mbed TLS 2.28.3", "none"). */
 const char *coap_transport_tls_library(char *buf, size_t size);
 

@@ -141,6 +141,12 @@ static void test_defaults_from_empty_file(void **state)
     assert_string_equal(c->lwm2m.mqtt_binding.broker, "tcp://127.0.0.1:1883");
     assert_string_equal(c->lwm2m.mqtt_binding.client_id, "lwm2m-gw-gw-1-binding");
     assert_string_equal(c->bridge.root, "lwm2m");
+    assert_string_equal(c->firmware.package_dir, "");
+    assert_int_equal(c->firmware.max_package_size, 4194304);
+    assert_int_equal(c->firmware.max_transfers, 4);
+    assert_int_equal(c->firmware.timeout, 86400);
+    assert_int_equal(c->firmware.retries, 3);
+    assert_string_equal(c->firmware.pull_uri, "");
     assert_int_equal(c->bridge.qos.response, 1);
     assert_true(c->bridge.retain.state);
     assert_false(c->bridge.retain.data);
@@ -506,6 +512,11 @@ static void test_value_checks(void **state)
         {"mqtt = { uri = \"tcp://x:99999\"; };", "mqtt.uri: expected a port 1..65535 after ':'"},
         {"mqtt = { uri = \"tcp://x/path\"; };",
          "mqtt.uri: a path is only allowed with ws:// and wss://"},
+        {"firmware = { pull_uri = \"http://gw:80\"; };",
+         "firmware.pull_uri: expected coap://host[:port] or coaps://host[:port]"},
+        {"firmware = { pull_uri = \"coap://gw:5683/fw\"; };",
+         "firmware.pull_uri: expected coap://host[:port] (no path, query or user)"},
+        {"firmware = { max_transfers = 0; };", "firmware.max_transfers: expected 1..10000, got 0"},
         {"bridge = { root = \"/lwm2m\"; };", "bridge.root: must not start or end with '/'"},
         {"bridge = { root = \"a/$b\"; };", "bridge.root: '$' is not allowed"},
         {"bridge = { root = \"a//b\"; };",
