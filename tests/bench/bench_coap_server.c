@@ -2,7 +2,8 @@
  * LwM2M server must: POST /rd answers 2.01 with a Location; with --observe it then sends one
  * GET Observe /3303/0/5700 on the device's session, as the gateway's auto-observe does, and
  * counts the notifications that come back. GET /count answers "registrations notifications".
- * Same libcoap, same loopback, same load generator as the gateway: what it reaches is what
+ * With --psk HEX it listens for DTLS 1.2 instead and accepts any identity with that key.
+ * Same libcoap (the gateway's GnuTLS variant), same loopback, same load generator as the gateway: what it reaches is what
  * CoAP alone allows on this machine. */
 #include <coap3/coap.h>
 #include <signal.h>
@@ -73,7 +74,9 @@ static coap_response_t handle_response(coap_session_t *session, const coap_pdu_t
     (void)session;
     (void)sent;
     (void)mid;
-    if (coap_check_option(received, COAP_OPTION_OBSERVE, &it))
+    coap_opt_t *obs = coap_check_option(received, COAP_OPTION_OBSERVE, &it);
+    /* the answer to the Observe carries 1 (from the load generator), notifications count up */
+    if (obs && coap_decode_var_bytes(coap_opt_value(obs), coap_opt_length(obs)) > 1)
         notifications++;
     return COAP_RESPONSE_OK;
 }
@@ -81,11 +84,19 @@ static coap_response_t handle_response(coap_session_t *session, const coap_pdu_t
 int main(int argc, char **argv)
 {
     struct sockaddr_in sin;
+    static uint8_t key[64];
+    size_t key_len = 0;
     if (argc < 2 || bench_parse_addr(argv[1], &sin) < 0) {
-        fprintf(stderr, "usage: bench-coap-server ADDR:PORT [--observe]\n");
+        fprintf(stderr, "usage: bench-coap-server ADDR:PORT [--observe] [--psk HEX]\n");
         return 2;
     }
-    observe = argc > 2 && strcmp(argv[2], "--observe") == 0;
+    for (int a = 2; a < argc; a++) {
+        if (strcmp(argv[a], "--observe") == 0)
+            observe = 1;
+        else if (strcmp(argv[a], "--psk") == 0 && a + 1 < argc)
+            for (const char *h = argv[++a]; h[0] && h[1] && key_len < sizeof(key); h += 2)
+                sscanf(h, "%2hhx", &key[key_len++]);
+    }
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     coap_startup();
@@ -95,7 +106,13 @@ int main(int argc, char **argv)
     coap_address_init(&addr);
     addr.addr.sin = sin;
     addr.size = sizeof(sin);
-    if (!ctx || !coap_new_endpoint(ctx, &addr, COAP_PROTO_UDP)) {
+    if (ctx && key_len) {
+        coap_dtls_spsk_t psk = {.version = COAP_DTLS_SPSK_SETUP_VERSION};
+        psk.psk_info.key.s = key;
+        psk.psk_info.key.length = key_len;
+        coap_context_set_psk2(ctx, &psk);
+    }
+    if (!ctx || !coap_new_endpoint(ctx, &addr, key_len ? COAP_PROTO_DTLS : COAP_PROTO_UDP)) {
         fprintf(stderr, "%s: cannot listen\n", argv[1]);
         return 1;
     }

@@ -10,6 +10,8 @@
  * Results are printed as "RESULT key value" lines for run.sh; progress goes to stderr. */
 
 #include <MQTTAsync.h>
+#include <gnutls/dtls.h>
+#include <gnutls/gnutls.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -29,7 +31,7 @@
 #define DEVICES_PER_ADDRESS 10000
 #define REG_TIMEOUT_US 2000000
 
-enum { DEV_IDLE, DEV_REG_SENT, DEV_REGISTERED, DEV_FAILED };
+enum { DEV_IDLE, DEV_HANDSHAKE, DEV_REG_SENT, DEV_REGISTERED, DEV_FAILED };
 
 typedef struct device {
     int fd;
@@ -38,6 +40,7 @@ typedef struct device {
     uint16_t mid;
     uint32_t obs_seq;
     int64_t sent_us;
+    gnutls_session_t tls; /* DTLS mode: the device's session, NULL before the handshake */
 } device_t;
 
 typedef struct options {
@@ -45,10 +48,11 @@ typedef struct options {
     int devices, window, pid, idle_seconds, step_seconds, command_rate, command_seconds;
     int observe_wait, count_mode, patient;
     const char *prefix, *mqtt_uri, *rates, *root;
+    gnutls_datum_t psk; /* --psk HEX: every device does DTLS with identity "{ep}-id" */
 } options_t;
 
 static options_t opt = {.devices = 1000,
-                        .window = 2000,
+                        .window = 100,
                         .step_seconds = 3,
                         .command_seconds = 5,
                         .prefix = "bench",
@@ -66,11 +70,56 @@ static volatile int mqtt_ready, mqtt_failed;
 
 static void send_dev(int i, const bench_msg_out_t *m)
 {
-    if (!m->overflow && send(devs[i].fd, m->buf, m->len, 0) < 0 && errno != EAGAIN)
+    if (m->overflow)
+        return;
+    if (devs[i].tls) {
+        gnutls_record_send(devs[i].tls, m->buf, m->len);
+        return;
+    }
+    if (send(devs[i].fd, m->buf, m->len, 0) < 0 && errno != EAGAIN)
         fprintf(stderr, "device %d: send: %s\n", i, strerror(errno));
 }
 
+static void send_register_message(int i);
+
+/* DTLS: start (or continue) the device's handshake; the Register follows when it is done. */
+static void handshake(int i)
+{
+    device_t *d = &devs[i];
+    if (!d->tls) {
+        char identity[80];
+        gnutls_psk_client_credentials_t cred;
+        snprintf(identity, sizeof(identity), "%s-%d-id", opt.prefix, i);
+        gnutls_psk_allocate_client_credentials(&cred);
+        gnutls_psk_set_client_credentials(cred, identity, &opt.psk, GNUTLS_PSK_KEY_RAW);
+        gnutls_init(&d->tls, GNUTLS_CLIENT | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK);
+        gnutls_priority_set_direct(d->tls, "NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK", NULL);
+        gnutls_credentials_set(d->tls, GNUTLS_CRD_PSK, cred);
+        gnutls_transport_set_int(d->tls, d->fd);
+        gnutls_dtls_set_mtu(d->tls, 1280);
+        gnutls_dtls_set_timeouts(d->tls, 1000, 60000);
+        d->state = DEV_HANDSHAKE;
+        d->sent_us = bench_now_us();
+    }
+    int rc = gnutls_handshake(d->tls);
+    if (rc == GNUTLS_E_SUCCESS) {
+        send_register_message(i);
+    } else if (gnutls_error_is_fatal(rc)) {
+        fprintf(stderr, "device %d: DTLS handshake: %s\n", i, gnutls_strerror(rc));
+        d->state = DEV_FAILED;
+        failed++;
+    }
+}
+
 static void send_register(int i)
+{
+    if (opt.psk.size && devs[i].state != DEV_REG_SENT)
+        handshake(i);
+    else
+        send_register_message(i);
+}
+
+static void send_register_message(int i)
 {
     uint8_t buf[256];
     char ep[64];
@@ -176,6 +225,17 @@ static int poll_devices(int timeout_ms)
     for (int k = 0; k < n; k++) {
         int i = (int)ev[k].data.u32;
         ssize_t len;
+        if (devs[i].tls) {
+            if (devs[i].state == DEV_HANDSHAKE) {
+                handshake(i);
+                continue;
+            }
+            while ((len = gnutls_record_recv(devs[i].tls, buf, sizeof(buf))) > 0) {
+                handle_datagram(i, buf, (size_t)len);
+                handled++;
+            }
+            continue;
+        }
         while ((len = recv(devs[i].fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
             handle_datagram(i, buf, (size_t)len);
             handled++;
@@ -219,9 +279,14 @@ static void register_all(void)
         int k = 0;
         for (int j = 0; j < inflight_n; j++) {
             int i = inflight[j];
-            if (devs[i].state != DEV_REG_SENT)
+            if (devs[i].state != DEV_REG_SENT && devs[i].state != DEV_HANDSHAKE)
                 continue;
             inflight[k++] = i;
+            if (devs[i].state == DEV_HANDSHAKE) {
+                if (now - last_scan >= 50000)
+                    handshake(i); /* GnuTLS retransmits when its timer has run out */
+                continue;
+            }
             if (now - last_scan >= 50000 &&
                 now - devs[i].sent_us > ((int64_t)REG_TIMEOUT_US << devs[i].tries)) {
                 devs[i].tries++;
@@ -559,7 +624,8 @@ static void usage(void)
     fprintf(stderr, "usage: bench-load --server ADDR:PORT [--devices N] [--window W] [--prefix P]\n"
                     "  [--pid PID] [--idle S] [--mqtt URI] [--observe-wait] [--count]\n"
                     "  [--rates R1,R2,...] [--step S] [--commands RATE] [--command-seconds S]\n"
-                    "  [--patient]  (drain for up to 60 s: slow sanitizer builds)\n");
+                    "  [--psk HEXKEY]  (DTLS 1.2 PSK, identity {prefix}-{i}-id, endpoint {prefix}-{i})\n"
+            "  [--patient]  (drain for up to 60 s: slow sanitizer builds)\n");
     exit(2);
 }
 
@@ -577,7 +643,7 @@ static void parse_args(int argc, char **argv)
                                           {"rates", 1, 0, 'r'},
                                           {"step", 1, 0, 't'},
                                           {"commands", 1, 0, 'C'},
-                                          {"command-seconds", 1, 0, 'S'},
+                                          {"command-seconds", 1, 0, 'S'}, {"psk", 1, 0, 'k'},
                                           {"patient", 0, 0, 'x'},
                                           {0, 0, 0, 0}};
     int c;
@@ -623,6 +689,17 @@ static void parse_args(int argc, char **argv)
         case 'S':
             opt.command_seconds = atoi(optarg);
             break;
+        case 'k': {
+            static unsigned char key[64];
+            size_t n = strlen(optarg) / 2;
+            if (n > sizeof(key) || n == 0)
+                usage();
+            for (size_t b = 0; b < n; b++)
+                sscanf(optarg + 2 * b, "%2hhx", &key[b]);
+            opt.psk.data = key;
+            opt.psk.size = (unsigned)n;
+            break;
+        }
         case 'x':
             opt.patient = 1;
             break;
@@ -637,6 +714,7 @@ static void parse_args(int argc, char **argv)
 int main(int argc, char **argv)
 {
     parse_args(argc, argv);
+    gnutls_global_init();
     if (opt.mqtt_uri && mqtt_start() < 0) {
         fprintf(stderr, "cannot connect to %s\n", opt.mqtt_uri);
         return 1;

@@ -6,6 +6,8 @@
 #
 #   tests/bench/run.sh [--sizes "1000 10000 100000"] [--build DIR] [--no-dtls] [--keep]
 #   tests/bench/run.sh --smoke      # 200 devices, a few seconds: pass/fail (ctest bench.smoke)
+#   BENCH_PERF=1 tests/bench/run.sh --keep ...   # also perf record every gateway (perf-*.data)
+#   --sizes "" skips the storms; --no-raw skips the baselines (for profiling the gateway)
 #
 # Everything runs on 127.0.0.1: mosquitto on a free port, the gateway, the load generator.
 set -u
@@ -15,6 +17,7 @@ SIZES="1000 10000 100000"
 SMOKE=0
 DTLS=1
 KEEP=0
+NORAW=0
 BUILD=${LMG_BUILD_DIR:-}
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -23,6 +26,7 @@ while [ $# -gt 0 ]; do
     --build) BUILD=$2; shift ;;
     --no-dtls) DTLS=0 ;;
     --keep) KEEP=1 ;;
+    --no-raw) NORAW=1 ;;
     *) echo "usage: $0 [--smoke] [--sizes \"N ...\"] [--build DIR] [--no-dtls] [--keep]" >&2; exit 2 ;;
     esac
     shift
@@ -115,14 +119,28 @@ start_gateway() {
     done
     # online: the retained status says so once the MQTT session is up
     for _ in $(seq 100); do
-        mosquitto_sub -p "$MQTT_PORT" -t 'lwm2m/$gateway/bench/status' -C 1 -W 1 2>/dev/null | grep -q '"online"' && return 0
+        if mosquitto_sub -p "$MQTT_PORT" -t 'lwm2m/$gateway/bench/status' -C 1 -W 1 2>/dev/null | grep -q '"online"'; then
+            if [ -n "${BENCH_PERF:-}" ]; then
+                perf record -F 999 -g -p $GW_PID -o "$WORK/perf-$tag.data" >/dev/null 2>&1 &
+                PERF_PID=$!
+                PIDS+=($PERF_PID)
+                sleep 0.5
+            fi
+            return 0
+        fi
     done
     echo "gateway did not come online" >&2
     exit 1
 }
+PERF_PID=
 stop_pid() {
     kill "$1" 2>/dev/null
     wait "$1" 2>/dev/null
+    if [ -n "$PERF_PID" ]; then
+        kill -INT $PERF_PID 2>/dev/null
+        wait $PERF_PID 2>/dev/null
+        PERF_PID=
+    fi
 }
 
 RAW_PID=
@@ -150,7 +168,7 @@ for n in $SIZES; do
     "$LOAD" --server "127.0.0.1:$COAP_PORT" --devices "$n" --pid $GW_PID --idle $idle \
         --prefix "reg$n" | record "gw.$n"
     stop_pid $GW_PID
-    [ $SMOKE = 1 ] && continue
+    [ $SMOKE = 1 ] || [ $NORAW = 1 ] && continue
     note "registration storm: $n devices, bare libcoap"
     start_raw_coap
     "$LOAD" --server "127.0.0.1:$COAP_PORT" --devices "$n" --pid $RAW_PID --idle $idle \
@@ -168,7 +186,7 @@ CMD_ARGS="--commands 1000 --command-seconds 5"
 "$LOAD" --server "127.0.0.1:$COAP_PORT" --devices $NDEV --mqtt "$MQTT_URI" --observe-wait \
     --rates "$RATES" --step $STEP $CMD_ARGS --prefix notify | record gw.notify
 stop_pid $GW_PID
-if [ $SMOKE = 0 ]; then
+if [ $SMOKE = 0 ] && [ $NORAW = 0 ]; then
     note "notify: $NDEV devices, bare libcoap"
     start_raw_coap --observe
     "$LOAD" --server "127.0.0.1:$COAP_PORT" --devices $NDEV --observe-wait --count \
