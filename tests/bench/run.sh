@@ -81,7 +81,7 @@ record() { # record TAG < "RESULT key value" lines
 MQTT_PORT=$(free_port tcp)
 USER_LINE=""
 [ "$(id -u)" = 0 ] && USER_LINE="user root"
-printf '%s\nlistener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n' \
+printf '%s\nlistener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nset_tcp_nodelay true\n' \
     "$USER_LINE" "$MQTT_PORT" >"$WORK/mosquitto.conf"
 mosquitto -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
 MOSQ=$!
@@ -102,7 +102,7 @@ start_gateway() {
     local dir=$WORK/gw-$tag
     mkdir -p "$dir/state"
     {
-        echo "gateway: { id = \"bench\"; state_dir = \"$dir/state\"; log_level = \"notice\"; stats_interval = 0; };"
+        echo "gateway: { id = \"bench\"; state_dir = \"$dir/state\"; log_level = \"${BENCH_LOG_LEVEL:-notice}\"; stats_interval = 0; };"
         echo "lwm2m: { listen = [\"127.0.0.1:$COAP_PORT\"]; max_devices = 1000000;"
         [ -n "$dtls" ] && echo "  dtls = { enabled = true; listen = [\"127.0.0.1:$DTLS_PORT\"]; psk_file = \"$WORK/psk.txt\"; };"
         echo "};"
