@@ -2,9 +2,10 @@
  * LwM2M server must: POST /rd answers 2.01 with a Location; with --observe it then sends one
  * GET Observe /3303/0/5700 on the device's session, as the gateway's auto-observe does, and
  * counts the notifications that come back. GET /count answers "registrations notifications".
- * With --psk HEX it listens for DTLS 1.2 instead and accepts any identity with that key.
- * Same libcoap (the gateway's GnuTLS variant), same loopback, same load generator as the gateway: what it reaches is what
- * CoAP alone allows on this machine. */
+ * With --psk HEX DTLS_PORT it also listens for DTLS 1.2 on DTLS_PORT and accepts any identity
+ * with that key (/count stays on the plain port).
+ * Same libcoap (the gateway's GnuTLS variant), same loopback, same load generator as the gateway:
+ * what it reaches is what CoAP alone allows on this machine. */
 #include <coap3/coap.h>
 #include <signal.h>
 #include <stdio.h>
@@ -86,16 +87,19 @@ int main(int argc, char **argv)
     struct sockaddr_in sin;
     static uint8_t key[64];
     size_t key_len = 0;
+    unsigned dtls_port = 0;
     if (argc < 2 || bench_parse_addr(argv[1], &sin) < 0) {
-        fprintf(stderr, "usage: bench-coap-server ADDR:PORT [--observe] [--psk HEX]\n");
+        fprintf(stderr, "usage: bench-coap-server ADDR:PORT [--observe] [--psk HEX DTLS_PORT]\n");
         return 2;
     }
     for (int a = 2; a < argc; a++) {
         if (strcmp(argv[a], "--observe") == 0)
             observe = 1;
-        else if (strcmp(argv[a], "--psk") == 0 && a + 1 < argc)
+        else if (strcmp(argv[a], "--psk") == 0 && a + 2 < argc) {
             for (const char *h = argv[++a]; h[0] && h[1] && key_len < sizeof(key); h += 2)
                 sscanf(h, "%2hhx", &key[key_len++]);
+            dtls_port = (unsigned)atoi(argv[++a]);
+        }
     }
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
@@ -112,9 +116,16 @@ int main(int argc, char **argv)
         psk.psk_info.key.length = key_len;
         coap_context_set_psk2(ctx, &psk);
     }
-    if (!ctx || !coap_new_endpoint(ctx, &addr, key_len ? COAP_PROTO_DTLS : COAP_PROTO_UDP)) {
+    if (!ctx || !coap_new_endpoint(ctx, &addr, COAP_PROTO_UDP)) {
         fprintf(stderr, "%s: cannot listen\n", argv[1]);
         return 1;
+    }
+    if (key_len) {
+        addr.addr.sin.sin_port = htons((uint16_t)dtls_port);
+        if (!coap_new_endpoint(ctx, &addr, COAP_PROTO_DTLS)) {
+            fprintf(stderr, "port %u: cannot listen for DTLS\n", dtls_port);
+            return 1;
+        }
     }
     coap_register_response_handler(ctx, handle_response);
     coap_resource_t *rd = coap_resource_init(coap_make_str_const("rd"), 0);

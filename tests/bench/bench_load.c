@@ -44,7 +44,7 @@ typedef struct device {
 } device_t;
 
 typedef struct options {
-    struct sockaddr_in server;
+    struct sockaddr_in server, count_server;
     int devices, window, pid, idle_seconds, step_seconds, command_rate, command_seconds;
     int observe_wait, count_mode, patient;
     const char *prefix, *mqtt_uri, *rates, *root;
@@ -420,7 +420,8 @@ static long query_count(void)
     struct timeval tv = {.tv_sec = 1};
     long count = -1;
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    connect(fd, (struct sockaddr *)&opt.server, sizeof(opt.server));
+    const struct sockaddr_in *to = opt.count_server.sin_port ? &opt.count_server : &opt.server;
+    connect(fd, (const struct sockaddr *)to, sizeof(*to));
     for (int attempt = 0; attempt < 5 && count < 0; attempt++) {
         bench_out_init(&m, buf, sizeof(buf), BENCH_CON, BENCH_CODE(0, 1), (uint16_t)attempt,
                        (const uint8_t *)"c", 1);
@@ -625,6 +626,7 @@ static void usage(void)
             "usage: bench-load --server ADDR:PORT [--devices N] [--window W] [--prefix P]\n"
             "  [--pid PID] [--idle S] [--mqtt URI] [--observe-wait] [--count]\n"
             "  [--rates R1,R2,...] [--step S] [--commands RATE] [--command-seconds S]\n"
+            "  [--count-server ADDR:PORT]  (where --count asks, default --server)\n"
             "  [--psk HEXKEY]  (DTLS 1.2 PSK, identity {prefix}-{i}-id, endpoint {prefix}-{i})\n"
             "  [--patient]  (drain for up to 60 s: slow sanitizer builds)\n");
     exit(2);
@@ -646,6 +648,7 @@ static void parse_args(int argc, char **argv)
                                           {"commands", 1, 0, 'C'},
                                           {"command-seconds", 1, 0, 'S'},
                                           {"psk", 1, 0, 'k'},
+                                          {"count-server", 1, 0, 'q'},
                                           {"patient", 0, 0, 'x'},
                                           {0, 0, 0, 0}};
     int c;
@@ -690,6 +693,10 @@ static void parse_args(int argc, char **argv)
             break;
         case 'S':
             opt.command_seconds = atoi(optarg);
+            break;
+        case 'q':
+            if (bench_parse_addr(optarg, &opt.count_server) < 0)
+                usage();
             break;
         case 'k': {
             static unsigned char key[64];

@@ -154,7 +154,7 @@ start_raw_coap() { # start_raw_coap [--observe]
     exit 1
 }
 
-RATES="2000,5000,10000,15000,20000,30000,40000"
+RATES="2000,5000,10000,12500,15000,17500,20000,30000,40000"
 STEP=3
 IDLE=5
 if [ $SMOKE = 1 ]; then RATES=200; STEP=2; IDLE=1; fi
@@ -196,9 +196,43 @@ if [ $SMOKE = 0 ] && [ $NORAW = 0 ]; then
     "$RAWMQTT" "$MQTT_URI" 5 | record raw.mqtt
 fi
 
-# ---- 5: DTLS PSK ----
-if [ $DTLS = 1 ] && [ -x "$BUILD/tests/bench/bench-load-dtls" ]; then
-    . "$HERE/dtls.sh"
+# ---- 5: DTLS PSK (every device its own identity, one key: the handshake cost is the same) ----
+if [ $DTLS = 1 ]; then
+    KEY=00112233445566778899aabbccddeeff
+    DTLS_SIZES=${BENCH_DTLS_SIZES:-"1000 10000"}
+    for n in $DTLS_SIZES; do
+        seq 0 $((n - 1)) | sed "s/.*/dtls-& dtls-&-id $KEY/" >>"$WORK/psk.txt"
+    done
+    seq 0 $((NDEV - 1)) | sed "s/.*/dtlsn-& dtlsn-&-id $KEY/" >>"$WORK/psk.txt"
+    for n in $DTLS_SIZES; do
+        note "DTLS registration storm: $n devices, gateway"
+        start_gateway "dtls$n" "" dtls
+        "$LOAD" --server "127.0.0.1:$DTLS_PORT" --psk $KEY --devices "$n" --prefix dtls \
+            --pid $GW_PID --idle 2 | record "dtls.$n"
+        stop_pid $GW_PID
+        [ $NORAW = 1 ] && continue
+        note "DTLS registration storm: $n devices, bare libcoap"
+        DTLS_PORT=$(free_port udp)
+        start_raw_coap --psk $KEY $DTLS_PORT
+        "$LOAD" --server "127.0.0.1:$DTLS_PORT" --psk $KEY --devices "$n" --prefix dtls \
+            --pid $RAW_PID --idle 2 | record "dtlsraw.$n"
+        stop_pid $RAW_PID
+    done
+    note "DTLS notify -> MQTT: $NDEV devices, gateway"
+    start_gateway dtlsnotify observe dtls
+    "$LOAD" --server "127.0.0.1:$DTLS_PORT" --psk $KEY --devices $NDEV --mqtt "$MQTT_URI" \
+        --observe-wait --rates "$RATES" --step $STEP --prefix dtlsn | record dtls.notify
+    stop_pid $GW_PID
+    if [ $NORAW = 0 ]; then
+        note "DTLS notify: $NDEV devices, bare libcoap"
+        DTLS_PORT=$(free_port udp)
+        start_raw_coap --observe --psk $KEY $DTLS_PORT
+        RAW_PLAIN=$COAP_PORT
+        "$LOAD" --server "127.0.0.1:$DTLS_PORT" --count-server "127.0.0.1:$RAW_PLAIN" --psk $KEY \
+            --devices $NDEV --observe-wait --count --rates "$RATES,60000" --step $STEP \
+            --prefix dtlsn | record dtlsraw.notify
+        stop_pid $RAW_PID
+    fi
 fi
 
 /usr/bin/python3 "$HERE/table.py" "$RESULTS" ${SMOKE:+--smoke=$SMOKE}
