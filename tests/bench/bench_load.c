@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,12 @@
 #include "bench_common.h"
 
 #define DEVICES_PER_ADDRESS 10000
+/* Beyond the open-files limit, devices share SHARED_SOCKETS sockets: device i sends from
+ * socket i % SHARED_SOCKETS with its own source address SHARED_BASE + i / SHARED_SOCKETS
+ * (IP_PKTINFO), and a reply's destination address names the device again. */
+#define SHARED_SOCKETS 64
+#define SHARED_BASE 0x7f020001u
+#define SHARED_TAG 0x80000000u
 #define REG_TIMEOUT_US 2000000
 
 enum { DEV_IDLE, DEV_HANDSHAKE, DEV_REG_SENT, DEV_REGISTERED, DEV_FAILED };
@@ -59,6 +66,7 @@ static options_t opt = {.devices = 1000,
                         .root = "lwm2m"};
 static device_t *devs;
 static int epfd;
+static int shared_fd[SHARED_SOCKETS], shared; /* shared: devices share sockets */
 static int registered, failed, observed;
 
 /* What the MQTT thread records: receive times by sequence number (notifications) and by
@@ -76,8 +84,57 @@ static void send_dev(int i, const bench_msg_out_t *m)
         gnutls_record_send(devs[i].tls, m->buf, m->len);
         return;
     }
+    if (shared) {
+        char control[CMSG_SPACE(sizeof(struct in_pktinfo))] = {0};
+        struct iovec iov = {.iov_base = m->buf, .iov_len = m->len};
+        struct msghdr mh = {.msg_name = &opt.server,
+                            .msg_namelen = sizeof(opt.server),
+                            .msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = control,
+                            .msg_controllen = sizeof(control)};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+        struct in_pktinfo *pi = (struct in_pktinfo *)(void *)CMSG_DATA(c);
+        pi->ipi_spec_dst.s_addr = htonl(SHARED_BASE + (uint32_t)(i / SHARED_SOCKETS));
+        if (sendmsg(shared_fd[i % SHARED_SOCKETS], &mh, 0) < 0 && errno != EAGAIN)
+            fprintf(stderr, "device %d: sendmsg: %s\n", i, strerror(errno));
+        return;
+    }
     if (send(devs[i].fd, m->buf, m->len, 0) < 0 && errno != EAGAIN)
         fprintf(stderr, "device %d: send: %s\n", i, strerror(errno));
+}
+
+/* Reads what waits on shared socket k; each datagram goes to the device its destination
+ * address names. */
+static int read_shared(int k, void (*handle)(int, const uint8_t *, size_t))
+{
+    uint8_t buf[2048];
+    char control[CMSG_SPACE(sizeof(struct in_pktinfo))];
+    int handled = 0;
+    for (;;) {
+        struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = control,
+                            .msg_controllen = sizeof(control)};
+        ssize_t len = recvmsg(shared_fd[k], &mh, MSG_DONTWAIT);
+        if (len < 0)
+            return handled;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+            if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO)
+                continue;
+            const struct in_pktinfo *pi = (const void *)CMSG_DATA(c);
+            uint32_t slot = ntohl(pi->ipi_addr.s_addr) - SHARED_BASE;
+            long i = (long)slot * SHARED_SOCKETS + k;
+            if (slot < 0x01000000u && i < opt.devices) {
+                handle((int)i, buf, (size_t)len);
+                handled++;
+            }
+        }
+    }
 }
 
 static void send_register_message(int i);
@@ -223,6 +280,10 @@ static int poll_devices(int timeout_ms)
     int handled = 0;
     int n = epoll_wait(epfd, ev, 256, timeout_ms);
     for (int k = 0; k < n; k++) {
+        if (ev[k].data.u32 & SHARED_TAG) {
+            handled += read_shared((int)(ev[k].data.u32 & ~SHARED_TAG), handle_datagram);
+            continue;
+        }
         int i = (int)ev[k].data.u32;
         ssize_t len;
         if (devs[i].tls) {
@@ -250,6 +311,31 @@ static int open_devices(void)
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (!devs || epfd < 0)
         return -1;
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (!opt.psk.size && (rlim_t)opt.devices + 512 > rl.rlim_cur) {
+        fprintf(stderr, "%d devices over %d shared sockets (open files limited to %lu)\n",
+                opt.devices, SHARED_SOCKETS, (unsigned long)rl.rlim_cur);
+        shared = 1;
+        for (int k = 0; k < SHARED_SOCKETS; k++) {
+            int on = 1, size = 8 * 1024 * 1024;
+            struct sockaddr_in any = {.sin_family = AF_INET};
+            int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+            if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) < 0 ||
+                bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0)
+                return -1;
+            struct epoll_event ev = {.events = EPOLLIN, .data.u32 = SHARED_TAG | (uint32_t)k};
+            epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+            shared_fd[k] = fd;
+        }
+        for (int i = 0; i < opt.devices; i++) {
+            devs[i].fd = -1;
+            devs[i].mid = (uint16_t)(i * 7919);
+        }
+        return 0;
+    }
     for (int i = 0; i < opt.devices; i++) {
         struct sockaddr_in local = {.sin_family = AF_INET};
         local.sin_addr.s_addr = htonl(0x7f010001u + (uint32_t)(i / DEVICES_PER_ADDRESS));
