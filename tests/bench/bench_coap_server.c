@@ -127,6 +127,9 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    /* Bound libcoap's unreferenced sessions as the gateway does: with the default (300 s
+     * idle) it walks every session per packet and a 100,000-device storm takes minutes. */
+    coap_context_set_max_idle_sessions(ctx, 4096);
     coap_register_response_handler(ctx, handle_response);
     coap_resource_t *rd = coap_resource_init(coap_make_str_const("rd"), 0);
     coap_register_handler(rd, COAP_REQUEST_POST, handle_rd);
