@@ -203,9 +203,9 @@ fi
 if [ $DTLS = 1 ]; then
     KEY=00112233445566778899aabbccddeeff
     DTLS_SIZES=${BENCH_DTLS_SIZES:-"1000 10000"}
-    for n in $DTLS_SIZES; do
-        seq 0 $((n - 1)) | sed "s/.*/dtls-& dtls-&-id $KEY/" >>"$WORK/psk.txt"
-    done
+    MAXD=0
+    for n in $DTLS_SIZES; do [ "$n" -gt $MAXD ] && MAXD=$n; done
+    seq 0 $((MAXD - 1)) | sed "s/.*/dtls-& dtls-&-id $KEY/" >"$WORK/psk.txt"
     seq 0 $((NDEV - 1)) | sed "s/.*/dtlsn-& dtlsn-&-id $KEY/" >>"$WORK/psk.txt"
     for n in $DTLS_SIZES; do
         note "DTLS registration storm: $n devices, gateway"
