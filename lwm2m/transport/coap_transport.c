@@ -6,9 +6,9 @@
  * Sessions are carriers, not state: registrations, tokens and observations live in the server
  * core, keyed by address. We hold a reference to at most max_sessions sessions (the least
  * recently used makes room for a new one) and release the ones idle longer than
- * session_idle_ms, and libcoap keeps at most max_sessions unreferenced ones, because
- * libcoap's per-packet work grows with the number of live sessions (it walks all of them on
- * every packet and for every new peer). */
+ * session_idle_ms, and (plain CoAP only) libcoap keeps at most max_sessions unreferenced
+ * ones, because libcoap's per-packet work grows with the number of live sessions (it walks
+ * all of them on every packet and for every new peer). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -585,7 +585,7 @@ coap_transport_t *coap_transport_new(lwm2m_server_t *server, const coap_transpor
     t->server = server;
     t->cfg = *cfg;
     if (!t->cfg.max_sessions)
-        t->cfg.max_sessions = 4096;
+        t->cfg.max_sessions = 1024;
     if (!t->cfg.session_idle_ms)
         t->cfg.session_idle_ms = 120000;
     if (!t->cfg.max_payload)
@@ -608,8 +608,11 @@ coap_transport_t *coap_transport_new(lwm2m_server_t *server, const coap_transpor
     }
     coap_context_set_block_mode(t->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
     /* Unreferenced server sessions otherwise stay for 300 s: after a registration storm of
-     * 100,000 devices libcoap would walk 100,000 sessions for every packet. */
-    coap_context_set_max_idle_sessions(t->ctx, (unsigned)t->cfg.max_sessions);
+     * 100,000 devices libcoap would walk 100,000 sessions for every packet. Plain CoAP only:
+     * the bound evicts the oldest idle session, and a DTLS one (or a handshake that stalled)
+     * would cost the device a new handshake. */
+    if (!t->cfg.dtls_listen_count)
+        coap_context_set_max_idle_sessions(t->ctx, (unsigned)t->cfg.max_sessions);
     coap_register_response_handler(t->ctx, handle_response);
     coap_register_nack_handler(t->ctx, handle_nack);
     coap_register_event_handler(t->ctx, coap_dtls_event);
