@@ -139,6 +139,39 @@ static int read_shared(int k, void (*handle)(int, const uint8_t *, size_t))
 
 static void send_register_message(int i);
 
+/* Device i's own socket: bound to its source address, connected to the server, in epoll. */
+static int open_socket(int i)
+{
+    struct sockaddr_in local = {.sin_family = AF_INET};
+    local.sin_addr.s_addr = htonl(0x7f010001u + (uint32_t)(i / DEVICES_PER_ADDRESS));
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0 ||
+        connect(fd, (struct sockaddr *)&opt.server, sizeof(opt.server)) < 0) {
+        fprintf(stderr, "device %d: socket: %s (raise ulimit -n?)\n", i, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+    epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+    devs[i].fd = fd;
+    return 0;
+}
+
+/* A DTLS device starts over from a new port, as a rebooted device would: the server may still
+ * hold its half-done handshake for the old address. */
+static void restart_dtls(int i)
+{
+    gnutls_deinit(devs[i].tls);
+    devs[i].tls = NULL;
+    close(devs[i].fd);
+    handshake_retries++;
+    if (open_socket(i) < 0) {
+        devs[i].state = DEV_FAILED;
+        failed++;
+    }
+}
+
 /* DTLS: start (or continue) the device's handshake; the Register follows when it is done. */
 static void handshake(int i)
 {
@@ -165,11 +198,10 @@ static void handshake(int i)
         /* as a device would: start over with a fresh handshake (the server may have dropped
          * a half-done one under load) */
         fprintf(stderr, "device %d: DTLS handshake: %s, retrying\n", i, gnutls_strerror(rc));
-        gnutls_deinit(d->tls);
-        d->tls = NULL;
         d->tries++;
-        handshake_retries++;
-        handshake(i);
+        restart_dtls(i);
+        if (d->state != DEV_FAILED)
+            handshake(i);
     } else if (gnutls_error_is_fatal(rc)) {
         fprintf(stderr, "device %d: DTLS handshake: %s\n", i, gnutls_strerror(rc));
         d->state = DEV_FAILED;
@@ -346,17 +378,8 @@ static int open_devices(void)
         return 0;
     }
     for (int i = 0; i < opt.devices; i++) {
-        struct sockaddr_in local = {.sin_family = AF_INET};
-        local.sin_addr.s_addr = htonl(0x7f010001u + (uint32_t)(i / DEVICES_PER_ADDRESS));
-        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0 ||
-            connect(fd, (struct sockaddr *)&opt.server, sizeof(opt.server)) < 0) {
-            fprintf(stderr, "device %d: socket: %s (raise ulimit -n?)\n", i, strerror(errno));
+        if (open_socket(i) < 0)
             return -1;
-        }
-        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
-        epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-        devs[i].fd = fd;
         devs[i].mid = (uint16_t)(i * 7919);
     }
     return 0;
@@ -388,10 +411,9 @@ static void register_all(void)
                     send_register(i);
                 } else if (devs[i].tls && devs[i].tries < 8) {
                     /* the server lost the DTLS session: a device would handshake again */
-                    gnutls_deinit(devs[i].tls);
-                    devs[i].tls = NULL;
-                    handshake_retries++;
-                    handshake(i);
+                    restart_dtls(i);
+                    if (devs[i].state != DEV_FAILED)
+                        handshake(i);
                 } else {
                     devs[i].state = DEV_FAILED;
                     failed++;
