@@ -52,13 +52,22 @@ static void coap_log(int level, const char *message)
             "coap: %.*s", (int)n, message);
 }
 
+/* After a packet the server may have new deadlines: run what is due and arm its timer for the
+ * next one directly, rather than a timerfd round trip (two timerfd_settime calls and a wakeup)
+ * per packet. */
+static void server_rearm(app_t *app)
+{
+    int64_t now = loop_now_ms();
+    loop_set_deadline(app->loop, app->server_timer, lwm2m_server_tick(app->server, now));
+}
+
 static void on_coap_fd(void *ctx, int fd, uint32_t events)
 {
     app_t *app = ctx;
     (void)fd;
     (void)events;
     coap_transport_process(app->coap, loop_now_ms());
-    loop_set_deadline(app->loop, app->server_timer, loop_now_ms());
+    server_rearm(app);
 }
 
 static void on_mqtt_fd(void *ctx, int fd, uint32_t events)
@@ -67,7 +76,7 @@ static void on_mqtt_fd(void *ctx, int fd, uint32_t events)
     (void)fd;
     (void)events;
     mqtt_client_dispatch(app->mqtt, app_on_mqtt, app);
-    loop_set_deadline(app->loop, app->server_timer, loop_now_ms());
+    server_rearm(app);
 }
 
 static void on_binding_fd(void *ctx, int fd, uint32_t events)

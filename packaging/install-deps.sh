@@ -19,8 +19,9 @@ packaging_pkgs="dpkg-dev file lintian debootstrap systemd-container shellcheck
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
   gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf qemu-user"
 # dpkg-dev, debian-archive-keyring: packaging/mbedtls-profile.sh fetches and unpacks Debian's
-# libcoap3 source (apt-get source); openssl: the DTLS tests make their keys and certificates.
-test_pkgs="clang libclang-rt-14-dev clang-format libcoap3-bin
+# libcoap3 source (apt-get source); openssl: the DTLS tests make their keys and certificates;
+# libgnutls28-dev: the benchmark's load generator (DTLS devices, tests/bench).
+test_pkgs="clang libclang-rt-14-dev clang-format libcoap3-bin libgnutls28-dev
   python3 python3-paho-mqtt python3-cbor2 python3-pytest
   dpkg-dev debian-archive-keyring openssl"
 

@@ -12,6 +12,7 @@ typedef struct held_session {
     coap_session_t *session;
     char address[LWM2M_ADDRESS_MAX + 8]; /* "coap|..." or "coaps|..." */
     int64_t last_used_ms;
+    struct held_session *prev, *next; /* least recently used last */
 } held_session_t;
 
 /* The identity a DTLS session proved, in the session's app data; all of them are also on a
@@ -29,6 +30,7 @@ struct coap_transport {
     coap_address_t local[8]; /* plain listen addresses, for sessions we open ourselves */
     size_t local_count;
     hash_table_t sessions; /* "coap|address" or "coaps|address" -> held_session_t */
+    held_session_t recent; /* list head of the held sessions, most recently used first */
     int64_t now_ms;
     int64_t next_sweep_ms;
     coap_transport_stats_t stats;

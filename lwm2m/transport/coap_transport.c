@@ -4,14 +4,17 @@
  * released); responses, notifications and NACKs are matched back by token.
  *
  * Sessions are carriers, not state: registrations, tokens and observations live in the server
- * core, keyed by address. We hold a reference to at most max_sessions sessions and release the
- * ones idle longer than session_idle_ms, because libcoap's per-packet work grows with the
- * number of live sessions. */
+ * core, keyed by address. We hold a reference to at most max_sessions sessions (the least
+ * recently used makes room for a new one) and release the ones idle longer than
+ * session_idle_ms, and (plain CoAP only) libcoap keeps at most max_sessions unreferenced
+ * ones, because libcoap's per-packet work grows with the number of live sessions (it walks
+ * all of them on every packet and for every new peer). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "coap_internal.h"
 
@@ -118,6 +121,30 @@ static void session_key(const lwm2m_transport_t *transport, const char *address,
     snprintf(buf, size, "%s|%s", transport->name, address);
 }
 
+static void unlink_recent(held_session_t *h)
+{
+    h->prev->next = h->next;
+    h->next->prev = h->prev;
+}
+
+static void touch_session(coap_transport_t *t, held_session_t *h)
+{
+    h->last_used_ms = t->now_ms;
+    unlink_recent(h);
+    h->next = t->recent.next;
+    h->prev = &t->recent;
+    t->recent.next->prev = h;
+    t->recent.next = h;
+}
+
+static void drop_session(coap_transport_t *t, held_session_t *h)
+{
+    hash_del_str(&t->sessions, h->address);
+    unlink_recent(h);
+    coap_session_release(h->session);
+    free(h);
+}
+
 /* Keeps a reference to the session the device last used, so requests go out on it. */
 static void hold_session(coap_transport_t *t, coap_session_t *session, const lwm2m_peer_t *peer)
 {
@@ -125,32 +152,28 @@ static void hold_session(coap_transport_t *t, coap_session_t *session, const lwm
     session_key(peer->transport, peer->address, address, sizeof(address));
     held_session_t *h = hash_get_str(&t->sessions, address);
     if (h && h->session == session) {
-        h->last_used_ms = t->now_ms;
+        touch_session(t, h);
         return;
     }
     if (!h) {
-        if (t->sessions.count >= t->cfg.max_sessions)
-            return; /* over the bound: requests will open a session when needed */
+        /* Over the bound, the least recently used device makes room: requests to it will
+         * open a session when needed. */
+        if (t->sessions.count >= t->cfg.max_sessions && t->recent.prev != &t->recent)
+            drop_session(t, t->recent.prev);
         h = calloc(1, sizeof(*h));
         if (!h)
             return;
         snprintf(h->address, sizeof(h->address), "%s", address);
         hash_put_str(&t->sessions, h->address, h);
+        h->prev = h->next = h; /* touch_session links it */
     } else {
         coap_session_release(h->session);
     }
     h->session = coap_session_reference(session);
-    h->last_used_ms = t->now_ms;
+    touch_session(t, h);
     /* Observations live in the server core, not in the session: releasing an idle session
      * must not cancel them. */
     coap_session_set_no_observe_cancel(session);
-}
-
-static void drop_session(coap_transport_t *t, held_session_t *h)
-{
-    hash_del_str(&t->sessions, h->address);
-    coap_session_release(h->session);
-    free(h);
 }
 
 /* Uri-Query options back into "k=v&k2" text, percent-encoding what the core's parser would
@@ -450,7 +473,7 @@ static coap_session_t *session_for(coap_transport_t *t, const lwm2m_peer_t *peer
     session_key(peer->transport, peer->address, key, sizeof(key));
     held_session_t *h = hash_get_str(&t->sessions, key);
     if (h) {
-        h->last_used_ms = t->now_ms;
+        touch_session(t, h);
         return h->session;
     }
     if (peer->transport == &t->iface_dtls)
@@ -615,7 +638,7 @@ coap_transport_t *coap_transport_new(lwm2m_server_t *server, const coap_transpor
     t->server = server;
     t->cfg = *cfg;
     if (!t->cfg.max_sessions)
-        t->cfg.max_sessions = 4096;
+        t->cfg.max_sessions = 1024;
     if (!t->cfg.session_idle_ms)
         t->cfg.session_idle_ms = 120000;
     if (!t->cfg.max_payload)
@@ -623,6 +646,7 @@ coap_transport_t *coap_transport_new(lwm2m_server_t *server, const coap_transpor
     t->iface = (lwm2m_transport_t){.name = "coap", .send = transport_send, .ctx = t};
     t->iface_dtls = (lwm2m_transport_t){.name = "coaps", .send = transport_send, .ctx = t};
     hash_init(&t->sessions);
+    t->recent.prev = t->recent.next = &t->recent;
     t->ctx = coap_new_context(NULL);
     if (!t->ctx) {
         snprintf(err, errlen, "cannot create the CoAP context");
@@ -636,6 +660,12 @@ coap_transport_t *coap_transport_new(lwm2m_server_t *server, const coap_transpor
         return NULL;
     }
     coap_context_set_block_mode(t->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    /* Unreferenced server sessions otherwise stay for 300 s: after a registration storm of
+     * 100,000 devices libcoap would walk 100,000 sessions for every packet. Plain CoAP only:
+     * the bound evicts the oldest idle session, and a DTLS one (or a handshake that stalled)
+     * would cost the device a new handshake. */
+    if (!t->cfg.dtls_listen_count)
+        coap_context_set_max_idle_sessions(t->ctx, (unsigned)t->cfg.max_sessions);
     coap_register_response_handler(t->ctx, handle_response);
     coap_register_nack_handler(t->ctx, handle_nack);
     coap_register_event_handler(t->ctx, coap_dtls_event);
@@ -698,24 +728,16 @@ int coap_transport_fd(const coap_transport_t *t)
 
 void coap_transport_process(coap_transport_t *t, int64_t now_ms)
 {
+    struct epoll_event events[16];
     t->now_ms = now_ms;
-    coap_io_process(t->ctx, COAP_IO_NO_WAIT);
+    /* What coap_io_process(NO_WAIT) does, minus its first coap_io_prepare_epoll: libcoap walks
+     * every session there and again at the end of coap_io_do_epoll, so this halves the
+     * per-packet cost; coap_transport_timer still runs the full cycle. */
+    int n = epoll_wait(coap_context_get_coap_fd(t->ctx), events, 16, 0);
+    if (n > 0)
+        coap_io_do_epoll(t->ctx, events, (size_t)n);
     if (t->bs_runs)
         coap_bs_run(t);
-}
-
-typedef struct sweep {
-    coap_transport_t *t;
-    held_session_t *idle[256];
-    size_t count;
-} sweep_t;
-
-static void find_idle(void *ctx, void *value)
-{
-    sweep_t *sw = ctx;
-    held_session_t *h = value;
-    if (sw->count < 256 && h->last_used_ms + (int64_t)sw->t->cfg.session_idle_ms < sw->t->now_ms)
-        sw->idle[sw->count++] = h;
 }
 
 int64_t coap_transport_timer(coap_transport_t *t, int64_t now_ms)
@@ -725,10 +747,10 @@ int64_t coap_transport_timer(coap_transport_t *t, int64_t now_ms)
     if (t->bs_runs)
         coap_bs_run(t);
     if (now_ms >= t->next_sweep_ms) {
-        sweep_t sw = {.t = t};
-        hash_foreach(&t->sessions, find_idle, &sw);
-        for (size_t i = 0; i < sw.count; i++)
-            drop_session(t, sw.idle[i]);
+        /* the idle ones are at the end of the list: no walk over the busy ones */
+        while (t->recent.prev != &t->recent &&
+               t->recent.prev->last_used_ms + (int64_t)t->cfg.session_idle_ms < now_ms)
+            drop_session(t, t->recent.prev);
         t->next_sweep_ms = now_ms + 5000;
     }
     coap_tick_t ticks;

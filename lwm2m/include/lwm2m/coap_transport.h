@@ -18,7 +18,8 @@ typedef struct coap_transport_config {
     size_t listen_count;
     size_t max_payload;       /* largest block-wise body accepted or sent, bytes */
     uint32_t session_idle_ms; /* release a device's session after this long idle */
-    size_t max_sessions;      /* sessions held at most; beyond it requests open their own */
+    size_t max_sessions;      /* 0 = 1024: sessions held at most (least recently used goes first),
+                               * and libcoap's unreferenced sessions at most */
     /* DTLS listeners (none = no DTLS). PSK credentials come from the store given to
      * coap_transport_set_credentials. PKI: with cert_file, X.509 (ca_file the trust anchors
      * the device certificates must chain to); with rpk, raw public keys (key_file is the
