@@ -211,8 +211,10 @@ bool coap_bs_response(coap_transport_t *t, coap_session_t *session, const coap_b
         const uint8_t *data = NULL;
         coap_get_data(received, &len, &data);
         uint16_t sec = lwm2m_bootstrap_security_instance((const char *)data, data ? len : 0);
-        if (sec != LWM2M_BS_SECURITY_INSTANCE && account_steps(run, sec) <= 0)
-            code = 500; /* cannot happen: the account was checked with the default instance */
+        if (sec != LWM2M_BS_SECURITY_INSTANCE && account_steps(run, sec) <= 0) {
+            finish(t, run, 500); /* cannot happen: the account was checked with /0/1 */
+            return true;
+        }
     }
     if (!lwm2m_bootstrap_step_ok(&run->steps[run->step], code)) {
         finish(t, run, code);
