@@ -101,8 +101,7 @@ static void add_code(json_object *j, int code)
     json_object_object_add(j, "code_text", json_object_new_string(code_text(code)));
 }
 
-/* Publishes a response object to the command's reply topic. */
-static void respond(bridge_t *b, const char *endpoint, const char *reply_topic,
+void bridge_respond(bridge_t *b, const char *endpoint, const char *reply_topic,
                     const uint8_t *correlation, size_t correlation_len, json_object *j,
                     int64_t wall_ms, bridge_out_t *out)
 {
@@ -137,7 +136,7 @@ static int command_error(bridge_t *b, const char *endpoint, const char *id, cons
     json_object *j = response_head(id, op, endpoint, "error");
     add_code(j, code);
     json_object_object_add(j, "error", json_object_new_string(message));
-    respond(b, endpoint, reply_topic, corr, corr_len, j, wall_ms, out);
+    bridge_respond(b, endpoint, reply_topic, corr, corr_len, j, wall_ms, out);
     return -code;
 }
 
@@ -533,8 +532,8 @@ void bridge_command_rejected(bridge_t *b, const bridge_command_t *cmd, int code,
         response_head(cmd->id, lwm2m_req_type_name(cmd->request.type), cmd->endpoint, "error");
     add_code(j, c);
     json_object_object_add(j, "error", json_object_new_string(reason ? reason : ""));
-    respond(b, cmd->endpoint, cmd->reply_topic, cmd->correlation, cmd->correlation_len, j, wall_ms,
-            out);
+    bridge_respond(b, cmd->endpoint, cmd->reply_topic, cmd->correlation, cmd->correlation_len, j,
+                   wall_ms, out);
 }
 
 static json_object *links_json(const lwm2m_links_t *links)
@@ -594,7 +593,8 @@ void bridge_result(bridge_t *b, const lwm2m_registration_t *reg, const lwm2m_res
         json_object_object_add(j, "location", json_object_new_string(result->location));
     if (result->error)
         json_object_object_add(j, "error", json_object_new_string(result->error));
-    respond(b, reg->endpoint, p->reply_topic, p->correlation, p->correlation_len, j, wall_ms, out);
+    bridge_respond(b, reg->endpoint, p->reply_topic, p->correlation, p->correlation_len, j, wall_ms,
+                   out);
     bridge_pending_free(p);
 }
 
@@ -605,7 +605,8 @@ void bridge_queued(bridge_t *b, const lwm2m_registration_t *reg, uint64_t reques
     if (!p || p->from_rule)
         return;
     json_object *j = response_head(p->id, lwm2m_req_type_name(p->type), reg->endpoint, "queued");
-    respond(b, reg->endpoint, p->reply_topic, p->correlation, p->correlation_len, j, wall_ms, out);
+    bridge_respond(b, reg->endpoint, p->reply_topic, p->correlation, p->correlation_len, j, wall_ms,
+                   out);
 }
 
 int bridge_rule_command(bridge_t *b, const char *endpoint, const bridge_rule_t *rule, size_t index,

@@ -33,12 +33,11 @@ const char *bridge_firmware_result_text(int result)
     return texts[result];
 }
 
-static void response(bridge_t *b, const char *endpoint, const char *id, const char *op, int code,
-                     const char *error, int64_t wall_ms, bridge_out_t *out)
+static void response(bridge_t *b, const char *endpoint, const char *id, const char *op,
+                     const bridge_fw_reply_t *reply, int code, const char *error, int64_t wall_ms,
+                     bridge_out_t *out)
 {
-    char topic[BRIDGE_TOPIC_MAX], c[16];
-    if (bridge_device_topic(b, endpoint, "response", topic, sizeof(topic)) < 0)
-        return;
+    char c[16];
     json_object *j = json_object_new_object();
     json_object_object_add(j, "id", json_object_new_string(id ? id : ""));
     if (op)
@@ -51,15 +50,16 @@ static void response(bridge_t *b, const char *endpoint, const char *id, const ch
         json_object_object_add(j, "code", json_object_new_string(c));
         json_object_object_add(j, "error", json_object_new_string(error ? error : ""));
     }
-    json_object_object_add(j, "ts", json_object_new_int64(wall_ms));
-    bridge_out_json(out, topic, j, b->config.qos_response, false, NULL, 0);
+    bridge_respond(b, endpoint, reply ? reply->topic : NULL, reply ? reply->correlation : NULL,
+                   reply ? reply->correlation_len : 0, j, wall_ms, out);
 }
 
-void bridge_firmware_response(bridge_t *b, const bridge_fw_request_t *req, int code,
-                              const char *error, int64_t wall_ms, bridge_out_t *out)
+void bridge_firmware_response(bridge_t *b, const bridge_fw_request_t *req,
+                              const bridge_fw_reply_t *reply, int code, const char *error,
+                              int64_t wall_ms, bridge_out_t *out)
 {
-    response(b, req->endpoint, req->id, req->cancel ? "firmware-cancel" : "firmware-update", code,
-             error, wall_ms, out);
+    response(b, req->endpoint, req->id, req->cancel ? "firmware-cancel" : "firmware-update", reply,
+             code, error, wall_ms, out);
 }
 
 /* A plain file name: no directory part, no "." or "..", no control characters. */
@@ -129,8 +129,8 @@ static int parse_update(json_object *j, bridge_fw_request_t *req, char *err, siz
 }
 
 int bridge_parse_firmware_command(bridge_t *b, const char *topic, const uint8_t *payload,
-                                  size_t len, bridge_fw_request_t *req, bridge_out_t *out,
-                                  int64_t wall_ms)
+                                  size_t len, const bridge_fw_reply_t *reply,
+                                  bridge_fw_request_t *req, bridge_out_t *out, int64_t wall_ms)
 {
     char level[3 * LWM2M_ENDPOINT_MAX + 1], err[256] = "";
     const char *rest;
@@ -170,7 +170,8 @@ int bridge_parse_firmware_command(bridge_t *b, const char *topic, const uint8_t 
         rc = parse_update(j, req, err, sizeof(err));
     json_object_put(j);
     if (rc < 0) {
-        response(b, req->endpoint[0] ? req->endpoint : level, req->id, op, -rc, err, wall_ms, out);
+        response(b, req->endpoint[0] ? req->endpoint : level, req->id, op, reply, -rc, err, wall_ms,
+                 out);
         return rc;
     }
     return 1;

@@ -40,6 +40,11 @@ void bridge_event(bridge_t *b, const char *endpoint, const char *event, json_obj
 void bridge_data(bridge_t *b, const lwm2m_registration_t *reg, const lwm2m_nodes_t *nodes,
                  const char *source, int64_t wall_ms, bridge_out_t *out);
 /* Splits "{root}/{level}/{rest}": 1 with the endpoint level and the rest, 0 when not ours. */
+/* Adds "ts" to the response object j (which it takes) and queues it on reply_topic, or
+ * {root}/{ep}/response when that is NULL, with the MQTT 5 Correlation Data. */
+void bridge_respond(bridge_t *b, const char *endpoint, const char *reply_topic,
+                    const uint8_t *correlation, size_t correlation_len, json_object *j,
+                    int64_t wall_ms, bridge_out_t *out);
 int bridge_split_topic(const bridge_t *b, const char *topic, char *level, size_t level_size,
                        const char **rest);
 /* The command for auto-observe rule number `index`. */

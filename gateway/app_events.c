@@ -320,7 +320,8 @@ static void on_message(app_t *app, const mqtt_event_t *ev)
 {
     bridge_command_t cmd;
     bridge_out_t out = {0};
-    if (app->fw && firmware_on_mqtt(app->fw, ev->topic, ev->payload, ev->len))
+    if (app->fw && firmware_on_mqtt(app->fw, ev->topic, ev->payload, ev->len, ev->response_topic,
+                                    ev->correlation, ev->correlation_len))
         return;
     memset(&cmd, 0, sizeof(cmd));
     int rc = bridge_parse_command(app->bridge, ev->topic, ev->payload, ev->len, ev->response_topic,

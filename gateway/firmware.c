@@ -390,7 +390,7 @@ static void append(firmware_t *fw, fw_job_t *j)
     *p = j;
 }
 
-static void command(firmware_t *fw, const bridge_fw_request_t *req)
+static void command(firmware_t *fw, const bridge_fw_request_t *req, const bridge_fw_reply_t *reply)
 {
     char err[512] = "";
     int code = 0;
@@ -399,12 +399,12 @@ static void command(firmware_t *fw, const bridge_fw_request_t *req)
     const lmg_conf_t *c = conf(fw);
     if (req->cancel) {
         if (!j || (req->id[0] && strcmp(req->id, j->req.id) != 0)) {
-            bridge_firmware_response(fw->app->bridge, req, 404, "no such firmware job", wall(),
-                                     &out);
+            bridge_firmware_response(fw->app->bridge, req, reply, 404, "no such firmware job",
+                                     wall(), &out);
             app_publish(fw->app, &out);
             return;
         }
-        bridge_firmware_response(fw->app->bridge, req, 0, NULL, wall(), &out);
+        bridge_firmware_response(fw->app->bridge, req, reply, 0, NULL, wall(), &out);
         app_publish(fw->app, &out);
         if (j->m.phase >= FW_DELIVERING && j->m.phase <= FW_DOWNLOADED) {
             /* An empty Package URI resets the device's firmware state machine to Idle (works
@@ -437,7 +437,7 @@ static void command(firmware_t *fw, const bridge_fw_request_t *req)
         code = 500;
         snprintf(err, sizeof(err), "out of memory");
     }
-    bridge_firmware_response(fw->app->bridge, req, code, code ? err : NULL, wall(), &out);
+    bridge_firmware_response(fw->app->bridge, req, reply, code, code ? err : NULL, wall(), &out);
     app_publish(fw->app, &out);
     if (code) {
         log_info("%s: firmware command %s refused: %s", req->endpoint, req->id, err);
@@ -456,17 +456,20 @@ static void command(firmware_t *fw, const bridge_fw_request_t *req)
     rearm(fw);
 }
 
-bool firmware_on_mqtt(firmware_t *fw, const char *topic, const uint8_t *payload, size_t len)
+bool firmware_on_mqtt(firmware_t *fw, const char *topic, const uint8_t *payload, size_t len,
+                      const char *response_topic, const uint8_t *correlation,
+                      size_t correlation_len)
 {
     bridge_fw_request_t req;
+    bridge_fw_reply_t reply = {response_topic, correlation, correlation_len};
     bridge_out_t out = {0};
-    int rc =
-        bridge_parse_firmware_command(fw->app->bridge, topic, payload, len, &req, &out, wall());
+    int rc = bridge_parse_firmware_command(fw->app->bridge, topic, payload, len, &reply, &req, &out,
+                                           wall());
     app_publish(fw->app, &out);
     if (rc == 0)
         return false;
     if (rc > 0)
-        command(fw, &req);
+        command(fw, &req, &reply);
     else
         log_info("mqtt: malformed firmware command on %s", topic);
     return true;

@@ -24,7 +24,9 @@ firmware_t *firmware_new(struct app *app);
 void firmware_free(firmware_t *fw);
 
 /* A message on a command topic: true when it was a firmware command (answered here). */
-bool firmware_on_mqtt(firmware_t *fw, const char *topic, const uint8_t *payload, size_t len);
+bool firmware_on_mqtt(firmware_t *fw, const char *topic, const uint8_t *payload, size_t len,
+                      const char *response_topic, const uint8_t *correlation,
+                      size_t correlation_len);
 /* A request ended: true when it was one of a job's (consumed). */
 bool firmware_on_result(firmware_t *fw, const lwm2m_registration_t *reg,
                         const lwm2m_result_t *result);

@@ -198,6 +198,14 @@ def test_wrong_sha256_refused_before_any_transfer(mq, packages, sims):
         r = mq.wait_json(f"lwm2m/{ep}/response",
                          lambda j, why=why: j.get("id") == "bad" and why in j.get("error", ""))
         assert r["status"] == "error"
+    # MQTT 5: the answer goes to the command's Response Topic, with its Correlation Data
+    mq.subscribe("app/fw-replies/#")
+    mq.publish(f"lwm2m/{ep}/command", {"id": "corr", "op": "firmware-update", "package": "fw.bin",
+                                        "sha256": "00" * 32},
+               response_topic="app/fw-replies/1", correlation=b"\x01fw")
+    mq.wait("app/fw-replies/1")
+    payload, _, corr = mq.all("app/fw-replies/1")[0]
+    assert json.loads(payload)["id"] == "corr" and corr == b"\x01fw"
     mq.publish(f"lwm2m/{ep}/command", b'{"op":"firmware-update",')  # not JSON: a plain error
     time.sleep(0.5)  # give a wrongly started transfer the chance to show
     assert not sim.find(lambda e: e["event"] in ("write", "firmware_received")

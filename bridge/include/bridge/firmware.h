@@ -33,18 +33,28 @@ typedef struct bridge_fw_request {
     uint32_t timeout_s; /* 0 = firmware.timeout */
 } bridge_fw_request_t;
 
+/* Where the answer to a command goes: its MQTT 5 Response Topic and Correlation Data (NULL /
+ * 0: {root}/{ep}/response, no correlation). Borrowed from the command's message. */
+typedef struct bridge_fw_reply {
+    const char *topic;
+    const uint8_t *correlation;
+    size_t correlation_len;
+} bridge_fw_reply_t;
+
 /* Parses a command on {root}/{ep}/command whose "op" is "firmware-update" or
  * "firmware-cancel". Returns 1 with req filled, 0 when it is not one (another topic or op: the
  * caller hands it to bridge_parse_command), or a negative code when malformed: then the error
- * response is in `out`. */
+ * response (to reply, which may be NULL) is in `out`. */
 int bridge_parse_firmware_command(bridge_t *b, const char *topic, const uint8_t *payload,
-                                  size_t len, bridge_fw_request_t *req, bridge_out_t *out,
-                                  int64_t wall_ms);
+                                  size_t len, const bridge_fw_reply_t *reply,
+                                  bridge_fw_request_t *req, bridge_out_t *out, int64_t wall_ms);
 
-/* The answer to a firmware command on {root}/{ep}/response: status "accepted" (code 0), or
- * "error" with the CoAP-style code (400, 404, 409, 413, 500, 503) and the reason. */
-void bridge_firmware_response(bridge_t *b, const bridge_fw_request_t *req, int code,
-                              const char *error, int64_t wall_ms, bridge_out_t *out);
+/* The answer to a firmware command, on the command's Response Topic (reply, may be NULL) or
+ * {root}/{ep}/response: status "accepted" (code 0), or "error" with the CoAP-style code (400,
+ * 404, 409, 413, 500, 503) and the reason. */
+void bridge_firmware_response(bridge_t *b, const bridge_fw_request_t *req,
+                              const bridge_fw_reply_t *reply, int code, const char *error,
+                              int64_t wall_ms, bridge_out_t *out);
 
 /* A job's progress: an event {"event":"firmware",...} on {root}/{ep}/event and the same
  * object, retained, on {root}/{ep}/firmware. */

@@ -46,8 +46,8 @@ static int teardown(void **state)
 static int parse(fx_t *f, const char *topic, const char *json, bridge_fw_request_t *req)
 {
     bridge_out_clear(&f->out);
-    return bridge_parse_firmware_command(f->bridge, topic, (const uint8_t *)json, strlen(json), req,
-                                         &f->out, 1000);
+    return bridge_parse_firmware_command(f->bridge, topic, (const uint8_t *)json, strlen(json),
+                                         NULL, req, &f->out, 1000);
 }
 
 static json_object *message(const fx_t *f, size_t i, const char *topic)
@@ -182,11 +182,39 @@ static void test_progress_messages(void **state)
     json_object_put(event);
     bridge_fw_request_t req = {.id = "j2", .endpoint = "d"};
     bridge_out_clear(&f->out);
-    bridge_firmware_response(f->bridge, &req, 0, NULL, 7, &f->out);
+    bridge_firmware_response(f->bridge, &req, NULL, 0, NULL, 7, &f->out);
     json_object *r = message(f, 0, "lwm2m/d/response");
     assert_string_equal(str(r, "status"), "accepted");
     assert_string_equal(str(r, "op"), "firmware-update");
     json_object_put(r);
+}
+
+/* MQTT 5: the answer goes to the command's Response Topic with its Correlation Data, also
+ * the error answer of a malformed command. */
+static void test_response_topic_and_correlation(void **state)
+{
+    fx_t *f = *state;
+    static const uint8_t corr[] = {0x00, 0xfe, 0x07};
+    bridge_fw_reply_t reply = {"app/replies/7", corr, sizeof(corr)};
+    bridge_fw_request_t req = {.id = "j3", .endpoint = "d"};
+    bridge_out_clear(&f->out);
+    bridge_firmware_response(f->bridge, &req, &reply, 409, "busy", 7, &f->out);
+    json_object *r = message(f, 0, "app/replies/7");
+    assert_string_equal(str(r, "status"), "error");
+    assert_string_equal(str(r, "code"), "4.09");
+    json_object_put(r);
+    assert_int_equal(f->out.items[0].correlation_len, sizeof(corr));
+    assert_memory_equal(f->out.items[0].correlation, corr, sizeof(corr));
+
+    static const char bad[] = "{\"op\":\"firmware-update\",\"id\":\"j4\"}";
+    bridge_out_clear(&f->out);
+    assert_true(bridge_parse_firmware_command(f->bridge, "lwm2m/d/command", (const uint8_t *)bad,
+                                              strlen(bad), &reply, &req, &f->out, 1000) < 0);
+    r = message(f, 0, "app/replies/7");
+    assert_string_equal(str(r, "id"), "j4");
+    assert_string_equal(str(r, "code"), "4.00");
+    json_object_put(r);
+    assert_int_equal(f->out.items[0].correlation_len, sizeof(corr));
 }
 
 static void test_result_texts(void **state)
@@ -244,6 +272,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_not_firmware, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_progress_messages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_response_topic_and_correlation, setup, teardown),
         cmocka_unit_test(test_result_texts),
         cmocka_unit_test(test_record_round_trip),
     };
