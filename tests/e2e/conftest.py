@@ -231,6 +231,20 @@ class Gateway:
         return None, text
 
 
+# The LwM2M MQTT transport binding on the test broker, topics under "site1/lwm2m/rd/".
+BINDING = 'mqtt_binding = { enabled = true; prefix = "site1"; };'
+
+
+@pytest.fixture
+def gw(workdir, broker, mq):
+    g = Gateway(workdir, broker.port, lwm2m_extra=BINDING)
+    g.start()
+    mq.wait_json("lwm2m/$gateway/gw-test/status", lambda j: j["status"] == "online")
+    wait_for(lambda: "lwm2m.mqtt_binding: subscribed" in g.read_log(), what="binding subscribed")
+    yield g
+    g.stop()
+
+
 @pytest.fixture
 def workdir():
     d = tempfile.mkdtemp(prefix="lmg-e2e-")

@@ -10,9 +10,8 @@ import pytest
 
 from binding_client import (BindingDevice, CT, OPERATION, PAYLOAD, READ, RESULT, URI,
                             CF_SENML_CBOR, covers, senml_encode)
-from conftest import Gateway, MqttClient, wait_for
+from conftest import MqttClient, wait_for
 
-BINDING = 'mqtt_binding = { enabled = true; prefix = "site1"; };'
 CF_SENML_JSON = 110
 GW_EP = "lgw1"
 END_DEVICES = [("dev-a", "d01"), ("dev-b", "d02"), ("dev-c", "d03")]
@@ -58,16 +57,6 @@ class GatewayDevice(BindingDevice):
                 return {RESULT: 404}
             return {RESULT: 205, CT: CF_SENML_CBOR, PAYLOAD: senml_encode(values)}
         return super()._serve(m)
-
-
-@pytest.fixture
-def gw(workdir, broker, mq):
-    g = Gateway(workdir, broker.port, lwm2m_extra=BINDING)
-    g.start()
-    mq.wait_json("lwm2m/$gateway/gw-test/status", lambda j: j["status"] == "online")
-    wait_for(lambda: "lwm2m.mqtt_binding: subscribed" in g.read_log(), what="binding subscribed")
-    yield g
-    g.stop()
 
 
 @pytest.fixture

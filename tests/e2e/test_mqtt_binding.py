@@ -8,19 +8,7 @@ from binding_client import (BindingDevice, CANCEL_OBSERVE, CT, DEPTH, EXECUTE, G
                             NOTIFY, OBSERVE, OBSERVE_COMPOSITE, OPERATION, PATHS, PAYLOAD, PMAX,
                             PMIN, READ, READ_COMPOSITE, REGISTER, RESULT, SEND, TOKEN, URI,
                             VERSION, WRITE_ATTRIBUTES)
-from conftest import Gateway, wait_for
-
-BINDING = 'mqtt_binding = { enabled = true; prefix = "site1"; };'
-
-
-@pytest.fixture
-def gw(workdir, broker, mq):
-    g = Gateway(workdir, broker.port, lwm2m_extra=BINDING)
-    g.start()
-    mq.wait_json("lwm2m/$gateway/gw-test/status", lambda j: j["status"] == "online")
-    wait_for(lambda: "lwm2m.mqtt_binding: subscribed" in g.read_log(), what="binding subscribed")
-    yield g
-    g.stop()
+from conftest import BINDING, Gateway, wait_for
 
 
 @pytest.fixture
